@@ -1,0 +1,117 @@
+// Package cli is ecomrun's command line: one file per verb, flags parsed into a
+// struct before anything runs, and all rendering and exit codes here, so the
+// library packages never print.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Exit codes.
+const (
+	ExitOK       = 0
+	ExitFailed   = 1 // the run or a validation failed
+	ExitUsage    = 2 // bad usage or spec errors
+	ExitCanceled = 130
+)
+
+// Version is set at build time with -ldflags "-X github.com/ecomrun/ecomrun/pkg/cli.Version=...".
+var Version = "dev"
+
+// streams are where a command writes.
+type streams struct {
+	out, err io.Writer
+}
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, s streams) int
+}
+
+var commands = []command{
+	{"apply", "run a pipeline: extract, validate, load, sink", runApply},
+	{"validate", "check specs without running them", runValidate},
+	{"plan", "show the stages a spec compiles to; nothing runs", runPlan},
+	{"schema", "print the spec's JSON Schema", runSchema},
+	{"version", "print the version", runVersion},
+}
+
+// Execute runs the command line and returns the process exit code.
+func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	s := streams{out: stdout, err: stderr}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(s.err)
+		if len(args) == 0 {
+			return ExitUsage
+		}
+		return ExitOK
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], s)
+		}
+	}
+	fmt.Fprintf(s.err, "ecomrun: unknown command %q\n\n", args[0])
+	usage(s.err)
+	return ExitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "ecomrun moves thelook_ecommerce-shaped data through extract -> validate -> load -> sink.")
+	fmt.Fprintln(w, "\nUsage: ecomrun <command> [flags] [args]\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'ecomrun <command> -h' for a command's flags.")
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name, args string, s streams) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	fs.Usage = func() {
+		fmt.Fprintf(s.err, "Usage: ecomrun %s [flags] %s\n", name, args)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags anywhere among the arguments (flag stops at the first
+// positional one, but users write "apply spec.yaml --report r.json").
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// parseExit maps a flag error to an exit code: -h is not a failure.
+func parseExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	return ExitUsage
+}
+
+// oneOf checks a flag's value against its choices.
+func oneOf(flagName, value string, choices ...string) error {
+	for _, c := range choices {
+		if value == c {
+			return nil
+		}
+	}
+	return fmt.Errorf("--%s must be one of %s, not %q", flagName, strings.Join(choices, ", "), value)
+}

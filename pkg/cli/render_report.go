@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/ecomrun/ecomrun/pkg/report"
+)
+
+// printSummary closes apply's output: per table the accounting, the rules broken
+// with a few offending rows, and what each sink wrote.
+func printSummary(w io.Writer, r *report.Report) {
+	fmt.Fprintf(w, "\nRun %s of %q: %s in %s\n\n", r.RunID, r.Pipeline, r.Status, r.Ended.Sub(r.Started).Round(1e6))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "TABLE\tSTATUS\tROWS IN\tLOADED\tQUARANTINED\tDROPPED\t")
+	for _, t := range r.Tables {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t\n", t.Name, t.Status, t.RowsIn, t.RowsLoaded, t.RowsQuarantined, t.RowsDropped)
+	}
+	tw.Flush()
+
+	var broken []string
+	for _, t := range r.Tables {
+		for _, v := range t.Violations {
+			if v.Rows > 0 {
+				broken = append(broken, fmt.Sprintf("  %s.%s (%s, %s): %d rows", t.Name, v.Rule, v.Check, v.Severity, v.Rows))
+			}
+		}
+		for _, s := range t.Samples {
+			broken = append(broken, fmt.Sprintf("    e.g. %s broke %s", sampleRow(s.Row), strings.Join(s.Violations, ", ")))
+		}
+	}
+	if len(broken) > 0 {
+		fmt.Fprintf(w, "\nRules broken:\n%s\n", strings.Join(broken, "\n"))
+	}
+	if len(r.Outputs) > 0 {
+		fmt.Fprintln(w, "\nOutputs:")
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, o := range r.Outputs {
+			fmt.Fprintf(tw, "  %s\t%s\t%d rows\t%s\n", o.Sink, o.Path, o.Rows, humanBytes(o.Bytes))
+		}
+		tw.Flush()
+	}
+}
+
+// printRunErrors names every failed stage once, and what it held back.
+func printRunErrors(w io.Writer, r *report.Report) {
+	skipped := map[string][]string{}
+	for _, s := range r.Stages {
+		if s.Status == "skipped" {
+			skipped[s.Cause] = append(skipped[s.Cause], s.ID)
+		}
+	}
+	for _, s := range r.Stages {
+		if s.Status != "failed" {
+			continue
+		}
+		fmt.Fprintf(w, "error: %s\n", s.Error)
+		if held := skipped[s.ID]; len(held) > 0 {
+			fmt.Fprintf(w, "  not run because of it: %s\n", strings.Join(held, ", "))
+		}
+	}
+	// Errors outside any stage (the warehouse would not open, ...) have no stage to name them.
+	if !anyStageFailed(r) {
+		for _, e := range r.Errors {
+			fmt.Fprintf(w, "error: %s\n", e)
+		}
+	}
+}
+
+func anyStageFailed(r *report.Report) bool {
+	return slices.ContainsFunc(r.Stages, func(s *report.Stage) bool { return s.Status == "failed" })
+}
+
+// sampleRow shows a row as {col: value, ...} in column-name order, briefly.
+func sampleRow(row map[string]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(row)) {
+		v := row[k]
+		if len(v) > 40 {
+			v = v[:37] + "..."
+		}
+		parts = append(parts, k+": "+v)
+	}
+	s := "{" + strings.Join(parts, ", ") + "}"
+	if len(s) > 200 {
+		s = s[:197] + "..."
+	}
+	return s
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/ecomrun/ecomrun/pkg/diag"
+	"github.com/ecomrun/ecomrun/pkg/spec"
+)
+
+type validateArgs struct {
+	format string
+	files  []string
+}
+
+// runValidate checks specs (schema and semantics) without running anything:
+// exit 0 when all are valid, 1 when any is not.
+func runValidate(ctx context.Context, args []string, s streams) int {
+	var a validateArgs
+	fs := newFlags("validate", "SPEC...", s)
+	fs.StringVar(&a.format, "format", "text", "output format: text, json or github (Actions annotations)")
+	files, err := parse(fs, args)
+	if err != nil {
+		return parseExit(err)
+	}
+	a.files = files
+	if err := oneOf("format", a.format, "text", "json", "github"); err != nil {
+		fmt.Fprintln(s.err, "ecomrun validate:", err)
+		return ExitUsage
+	}
+	if len(a.files) == 0 {
+		fmt.Fprintln(s.err, "ecomrun validate: name at least one spec file, e.g. ecomrun validate pipelines/*.yaml")
+		return ExitUsage
+	}
+
+	type result struct {
+		File        string           `json:"file"`
+		Valid       bool             `json:"valid"`
+		Diagnostics diag.Diagnostics `json:"diagnostics"`
+	}
+	var results []result
+	valid := true
+	for _, f := range a.files {
+		_, ds := spec.Check(f)
+		ds = ds.Sort()
+		ok := !ds.HasErrors()
+		valid = valid && ok
+		results = append(results, result{File: f, Valid: ok, Diagnostics: append(diag.Diagnostics{}, ds...)})
+		switch a.format {
+		case "text":
+			printDiagnostics(s.err, ds)
+			if ok {
+				fmt.Fprintf(s.out, "%s: valid\n", f)
+			}
+		case "github":
+			printGitHub(s.out, ds)
+		}
+	}
+	if a.format == "json" {
+		enc := json.NewEncoder(s.out)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(map[string]any{"valid": valid, "files": results})
+	}
+	if !valid {
+		return ExitFailed
+	}
+	return ExitOK
+}

@@ -1,0 +1,83 @@
+// Package dag is a small directed acyclic graph of named nodes and a concurrent
+// walker over it: a node runs once everything it depends on has succeeded.
+package dag
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Graph is a set of nodes and their dependencies, in insertion order.
+type Graph struct {
+	order []string
+	deps  map[string][]string
+}
+
+// New returns an empty graph.
+func New() *Graph { return &Graph{deps: map[string][]string{}} }
+
+// Add adds a node; adding it again is a no-op.
+func (g *Graph) Add(id string) {
+	if _, ok := g.deps[id]; !ok {
+		g.deps[id] = nil
+		g.order = append(g.order, id)
+	}
+}
+
+// Connect makes node wait for dependency; both must have been added.
+func (g *Graph) Connect(node, dependency string) error {
+	for _, id := range []string{node, dependency} {
+		if _, ok := g.deps[id]; !ok {
+			return fmt.Errorf("dag: unknown node %q", id)
+		}
+	}
+	if !slices.Contains(g.deps[node], dependency) {
+		g.deps[node] = append(g.deps[node], dependency)
+	}
+	return nil
+}
+
+// Nodes lists the nodes in insertion order.
+func (g *Graph) Nodes() []string { return slices.Clone(g.order) }
+
+// DependsOn lists what a node waits for.
+func (g *Graph) DependsOn(id string) []string { return slices.Clone(g.deps[id]) }
+
+// Validate reports the first cycle, found deterministically in insertion order, as
+// "a -> b -> a".
+func (g *Graph) Validate() error {
+	const (
+		unseen = iota
+		onPath
+		done
+	)
+	state := map[string]int{}
+	var path []string
+	var visit func(id string) error
+	visit = func(id string) error {
+		switch state[id] {
+		case onPath:
+			start := slices.Index(path, id)
+			return fmt.Errorf("dag: cycle: %s", strings.Join(append(slices.Clone(path[start:]), id), " -> "))
+		case done:
+			return nil
+		}
+		state[id] = onPath
+		path = append(path, id)
+		for _, d := range g.deps[id] {
+			if err := visit(d); err != nil {
+				return err
+			}
+		}
+		path = path[:len(path)-1]
+		state[id] = done
+		return nil
+	}
+	for _, id := range g.order {
+		if err := visit(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+package dag
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// chain builds a -> b -> c per table (b waits for a), for n tables.
+func pipeline(tables ...string) *Graph {
+	g := New()
+	for _, t := range tables {
+		g.Add("extract." + t)
+		g.Add("load." + t)
+		g.Add("sink." + t)
+		_ = g.Connect("load."+t, "extract."+t)
+		_ = g.Connect("sink."+t, "load."+t)
+	}
+	return g
+}
+
+func TestValidateReportsCycle(t *testing.T) {
+	g := New()
+	for _, id := range []string{"a", "b", "c"} {
+		g.Add(id)
+	}
+	_ = g.Connect("a", "b")
+	_ = g.Connect("b", "c")
+	_ = g.Connect("c", "a")
+	err := g.Validate()
+	if err == nil || err.Error() != "dag: cycle: a -> b -> c -> a" {
+		t.Fatalf("Validate() = %v, want the cycle a -> b -> c -> a", err)
+	}
+	if err := pipeline("x", "y").Validate(); err != nil {
+		t.Fatalf("Validate() on a DAG = %v", err)
+	}
+	if err := g.Connect("a", "nope"); err == nil {
+		t.Fatal("Connect to an unknown node succeeded")
+	}
+}
+
+func TestWalkRunsInDependencyOrder(t *testing.T) {
+	g := pipeline("a", "b", "c")
+	var mu sync.Mutex
+	var order []string
+	out := Walk(context.Background(), g, 2, func(ctx context.Context, id string) error {
+		mu.Lock()
+		order = append(order, id)
+		mu.Unlock()
+		return nil
+	})
+	pos := map[string]int{}
+	for i, id := range order {
+		pos[id] = i
+	}
+	if len(order) != 9 {
+		t.Fatalf("ran %d nodes, want 9: %v", len(order), order)
+	}
+	for _, id := range g.Nodes() {
+		if out[id].Status != Succeeded {
+			t.Errorf("%s: %s", id, out[id].Status)
+		}
+		for _, d := range g.DependsOn(id) {
+			if pos[d] > pos[id] {
+				t.Errorf("%s ran before its dependency %s", id, d)
+			}
+		}
+	}
+}
+
+func TestWalkFailureSkipsOnlyDependents(t *testing.T) {
+	g := pipeline("good", "bad")
+	boom := errors.New("boom")
+	out := Walk(context.Background(), g, 4, func(ctx context.Context, id string) error {
+		if id == "extract.bad" {
+			return boom
+		}
+		return nil
+	})
+	want := map[string]Outcome{
+		"extract.good": {Status: Succeeded}, "load.good": {Status: Succeeded}, "sink.good": {Status: Succeeded},
+		"extract.bad": {Status: Failed, Err: boom},
+		"load.bad":    {Status: Skipped, Cause: "extract.bad"},
+		"sink.bad":    {Status: Skipped, Cause: "extract.bad"}, // the root cause, not load.bad
+	}
+	for id, w := range want {
+		if got := out[id]; got != w {
+			t.Errorf("%s = %+v, want %+v", id, got, w)
+		}
+	}
+}
+
+func TestWalkBoundsParallelism(t *testing.T) {
+	g := New()
+	for _, id := range []string{"a", "b", "c", "d", "e", "f"} {
+		g.Add(id)
+	}
+	var now, peak atomic.Int32
+	Walk(context.Background(), g, 2, func(ctx context.Context, id string) error {
+		n := now.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		time.Sleep(5 * time.Millisecond)
+		now.Add(-1)
+		return nil
+	})
+	if p := peak.Load(); p != 2 {
+		t.Fatalf("peak concurrency %d, want 2", p)
+	}
+}
+
+func TestWalkCancelStopsAndMarksTheRest(t *testing.T) {
+	g := pipeline("a")
+	ctx, cancel := context.WithCancel(context.Background())
+	out := Walk(ctx, g, 1, func(ctx context.Context, id string) error {
+		if id == "extract.a" {
+			cancel()
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		t.Errorf("%s started after cancel", id)
+		return nil
+	})
+	for _, id := range g.Nodes() {
+		if out[id].Status != Canceled {
+			t.Errorf("%s = %s, want canceled", id, out[id].Status)
+		}
+	}
+}

@@ -1,0 +1,107 @@
+package dag
+
+import (
+	"context"
+	"errors"
+)
+
+// Status is how a node ended.
+type Status string
+
+const (
+	Succeeded Status = "ok"
+	Failed    Status = "failed"
+	// Skipped nodes did not run because a node they depend on failed.
+	Skipped Status = "skipped"
+	// Canceled nodes were stopped or never started because the walk's context ended.
+	Canceled Status = "canceled"
+)
+
+// Outcome is a node's end.
+type Outcome struct {
+	Status Status
+	Err    error
+	// Cause names the failed node a skipped node waited for, so a failure is
+	// reported once and not again by everything downstream of it.
+	Cause string
+}
+
+// Walk runs every node once all its dependencies succeeded, at most parallelism at
+// a time (values below 1 mean 1). A failed node skips only what depends on it; the
+// rest of the graph goes on. When ctx ends, running nodes see it and nodes not yet
+// started are marked Canceled. The graph must be valid (see Validate).
+func Walk(ctx context.Context, g *Graph, parallelism int, run func(ctx context.Context, id string) error) map[string]Outcome {
+	parallelism = max(parallelism, 1)
+	waiting := map[string]int{}
+	dependents := map[string][]string{}
+	for _, id := range g.order {
+		waiting[id] = len(g.deps[id])
+		for _, d := range g.deps[id] {
+			dependents[d] = append(dependents[d], id)
+		}
+	}
+
+	type done struct {
+		id  string
+		err error
+	}
+	finished := make(chan done, len(g.order))
+	outcomes := make(map[string]Outcome, len(g.order))
+	var ready []string
+	for _, id := range g.order {
+		if waiting[id] == 0 {
+			ready = append(ready, id)
+		}
+	}
+
+	// settle records a node's end and frees or skips what waits for it.
+	var settle func(id string, o Outcome)
+	settle = func(id string, o Outcome) {
+		outcomes[id] = o
+		for _, next := range dependents[id] {
+			if _, ended := outcomes[next]; ended {
+				continue
+			}
+			switch o.Status {
+			case Succeeded:
+				if waiting[next]--; waiting[next] == 0 {
+					ready = append(ready, next)
+				}
+			case Failed:
+				settle(next, Outcome{Status: Skipped, Cause: id})
+			default:
+				settle(next, Outcome{Status: o.Status, Cause: o.Cause})
+			}
+		}
+	}
+
+	running := 0
+	for len(outcomes) < len(g.order) {
+		for len(ready) > 0 && running < parallelism && ctx.Err() == nil {
+			id := ready[0]
+			ready = ready[1:]
+			running++
+			go func() { finished <- done{id, run(ctx, id)} }()
+		}
+		if running == 0 {
+			// Nothing runs and nothing can start: the context ended.
+			for _, id := range g.order {
+				if _, ended := outcomes[id]; !ended {
+					settle(id, Outcome{Status: Canceled, Err: context.Cause(ctx)})
+				}
+			}
+			break
+		}
+		d := <-finished
+		running--
+		switch {
+		case d.err == nil:
+			settle(d.id, Outcome{Status: Succeeded})
+		case ctx.Err() != nil && errors.Is(d.err, ctx.Err()):
+			settle(d.id, Outcome{Status: Canceled, Err: d.err})
+		default:
+			settle(d.id, Outcome{Status: Failed, Err: d.err})
+		}
+	}
+	return outcomes
+}

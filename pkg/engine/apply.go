@@ -1,0 +1,177 @@
+// Package engine applies a compiled plan: it opens the warehouse, builds a stage
+// per plan node, walks the DAG concurrently and returns the run's report.
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/ecomrun/ecomrun/pkg/dag"
+	"github.com/ecomrun/ecomrun/pkg/report"
+	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/stages"
+	"github.com/ecomrun/ecomrun/pkg/warehouse"
+)
+
+// Options tune a run.
+type Options struct {
+	// Parallelism bounds the stages running at once; 0 means the number of CPUs.
+	Parallelism int
+	// RunID names the run in outputs; empty means a fresh time-based id.
+	RunID string
+	// OnStage, when set, hears every stage start and end (for progress displays).
+	OnStage func(ev StageEvent)
+}
+
+// StageEvent is a stage starting (Status "running") or ending.
+type StageEvent struct {
+	Stage  spec.Stage
+	Status string
+	Err    error
+}
+
+// Apply runs the plan. The report is complete even when the run fails; the error
+// then names each failed stage once (stages skipped because of it are not repeated).
+func Apply(ctx context.Context, plan *spec.Plan, o Options) (*report.Report, error) {
+	if o.Parallelism <= 0 {
+		o.Parallelism = runtime.NumCPU()
+	}
+	if o.RunID == "" {
+		o.RunID = NewRunID(time.Now())
+	}
+	rep := &report.Report{RunID: o.RunID, Pipeline: plan.Spec.Name, Spec: plan.Spec.File, Started: time.Now().UTC()}
+	for _, t := range plan.Tables {
+		rep.Table(t.Name)
+	}
+	err := apply(ctx, plan, o, rep)
+	rep.Ended = time.Now().UTC()
+	switch {
+	case err == nil:
+		rep.Status = "ok"
+	case ctx.Err() != nil:
+		rep.Status = "canceled"
+	default:
+		rep.Status = "failed"
+	}
+	if err != nil {
+		rep.Errors = append(rep.Errors, err.Error())
+	}
+	return rep, err
+}
+
+func apply(ctx context.Context, plan *spec.Plan, o Options, rep *report.Report) error {
+	wh, err := warehouse.Open(ctx, plan.Spec.Warehouse.Path, warehouse.Options{MemoryLimit: plan.Spec.Warehouse.MemoryLimit})
+	if err != nil {
+		return err
+	}
+	defer wh.Close()
+	run, err := stages.NewRun(o.RunID, plan, wh, rep)
+	if err != nil {
+		return err
+	}
+	g, nodes, err := graph(run, plan)
+	if err != nil {
+		return err
+	}
+	outcomes := dag.Walk(ctx, g, o.Parallelism, func(ctx context.Context, id string) error {
+		n := nodes[id]
+		if o.OnStage != nil {
+			o.OnStage(StageEvent{Stage: n.spec, Status: "running"})
+		}
+		started := time.Now()
+		err := n.stage.Run(ctx, run)
+		if err != nil {
+			err = fmt.Errorf("%s: %w", id, err)
+		}
+		n.started, n.ended = started, time.Now()
+		return err
+	})
+	cleanupErr := run.Cleanup(context.WithoutCancel(ctx))
+
+	var errs []error
+	order := g.Nodes()
+	for _, id := range order {
+		n, out := nodes[id], outcomes[id]
+		st := &report.Stage{ID: id, Kind: n.spec.Kind, Table: n.spec.Table, Sink: n.spec.Sink, Status: string(out.Status), Cause: out.Cause}
+		if !n.started.IsZero() {
+			st.Started, st.Ended = n.started.UTC(), n.ended.UTC()
+			st.Duration = n.ended.Sub(n.started).Seconds()
+		}
+		if out.Err != nil {
+			st.Error = out.Err.Error()
+			if out.Status == dag.Failed {
+				errs = append(errs, out.Err)
+			}
+		}
+		rep.AddStage(st)
+		if o.OnStage != nil {
+			o.OnStage(StageEvent{Stage: n.spec, Status: string(out.Status), Err: out.Err})
+		}
+	}
+	rep.Sort(order)
+	for _, t := range plan.Tables {
+		rep.Update(t.Name, func(rt *report.Table) { rt.Status = tableStatus(t.Name, rep.Stages) })
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("run interrupted: %w", context.Cause(ctx))
+	}
+	if cleanupErr != nil {
+		errs = append(errs, fmt.Errorf("drop working tables: %w", cleanupErr))
+	}
+	return errors.Join(errs...)
+}
+
+// node is a plan stage, its runnable stage and when it ran. Only the walker's
+// goroutine for that node writes started and ended; Walk's return orders them before the reads.
+type node struct {
+	spec           spec.Stage
+	stage          stages.Stage
+	started, ended time.Time
+}
+
+func graph(run *stages.Run, plan *spec.Plan) (*dag.Graph, map[string]*node, error) {
+	g := dag.New()
+	nodes := map[string]*node{}
+	for _, s := range plan.Stages {
+		st, err := run.Stage(s)
+		if err != nil {
+			return nil, nil, err
+		}
+		g.Add(s.ID)
+		nodes[s.ID] = &node{spec: s, stage: st}
+	}
+	for _, s := range plan.Stages {
+		for _, d := range s.DependsOn {
+			if err := g.Connect(s.ID, d); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return g, nodes, g.Validate()
+}
+
+// tableStatus is the worst status of a table's stages.
+func tableStatus(table string, st []*report.Stage) string {
+	status := "ok"
+	for _, s := range st {
+		if s.Table != table || s.Status == "ok" {
+			continue
+		}
+		if status == "ok" || s.Status == "failed" {
+			status = s.Status
+		}
+	}
+	return status
+}
+
+// NewRunID returns a sortable, unique run id: UTC time and a random suffix.
+func NewRunID(now time.Time) string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+}

@@ -1,0 +1,157 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ecomrun/ecomrun/pkg/sqlq"
+)
+
+// Column is a column of the model, with its DuckDB type.
+type Column struct {
+	Name string
+	Type string
+}
+
+// Target is what a table's rules are evaluated over.
+type Target struct {
+	// Relation is the quoted name of the staged rows.
+	Relation string
+	Columns  []Column
+	// Raw means the rows were staged as text (CSV): every value is cast to its model
+	// type, and a value that does not cast breaks the column's "type" rule.
+	Raw bool
+	// Resolve gives the quoted relation a relationship rule's "table" refers to.
+	Resolve func(table string) string
+}
+
+// Compiled is a table's rules as SQL.
+type Compiled struct {
+	// Rules are the row rules in evaluation order, type rules first.
+	Rules []Rule
+	// TableRules are checked once per table (row_count).
+	TableRules []Rule
+	// Violations selects, for each row breaking at least one rule, its rowid (_row),
+	// the names of the rules it breaks (_violations) and whether any of them is an
+	// error (_reject).
+	Violations string
+}
+
+// TypeRuleName names the rule a value breaks when it does not parse as its column's type.
+func TypeRuleName(column string) string { return "type_" + column }
+
+// Compile turns rules into one SQL pass over the target. Every rule's condition is
+// evaluated vectorised by DuckDB; a NULL condition counts as passing, as in SQL CHECK
+// constraints.
+func Compile(t Target, rs []Rule) (*Compiled, error) {
+	c := &Compiled{}
+	var typedCols, flags, names []string
+	for _, col := range t.Columns {
+		q := sqlq.Ident(col.Name)
+		if !t.Raw || col.Type == "VARCHAR" {
+			typedCols = append(typedCols, q)
+			continue
+		}
+		cast := fmt.Sprintf("TRY_CAST(%s AS %s)", q, col.Type)
+		typedCols = append(typedCols, cast+" AS "+q)
+		rule := Rule{Name: TypeRuleName(col.Name), Check: TypeCheck, Column: col.Name, Severity: SeverityError}
+		flag := sqlq.Ident("_flag_" + rule.Name)
+		typedCols = append(typedCols, fmt.Sprintf("(%s IS NOT NULL AND %s IS NULL) AS %s", q, cast, flag))
+		c.Rules = append(c.Rules, rule)
+		flags = append(flags, flag)
+	}
+	for _, r := range rs {
+		if r.Check == RowCount {
+			c.TableRules = append(c.TableRules, r)
+			continue
+		}
+		cond, err := broken(t, r)
+		if err != nil {
+			return nil, fmt.Errorf("rule %s: %w", r.Name, err)
+		}
+		c.Rules = append(c.Rules, r)
+		flags = append(flags, fmt.Sprintf("coalesce(%s, FALSE)", cond))
+	}
+	if len(c.Rules) == 0 {
+		c.Violations = fmt.Sprintf("SELECT rowid AS _row, []::VARCHAR[] AS _violations, FALSE AS _reject FROM %s WHERE FALSE", t.Relation)
+		return c, nil
+	}
+
+	var cases, rejects, any []string
+	for i, r := range c.Rules {
+		f := fmt.Sprintf("_f%d", i)
+		names = append(names, fmt.Sprintf("%s AS %s", flags[i], f))
+		cases = append(cases, fmt.Sprintf("CASE WHEN %s THEN %s END", f, sqlq.String(r.Name)))
+		any = append(any, f)
+		if !r.IsWarn() {
+			rejects = append(rejects, f)
+		}
+	}
+	reject := "FALSE"
+	if len(rejects) > 0 {
+		reject = strings.Join(rejects, " OR ")
+	}
+	c.Violations = fmt.Sprintf(`WITH typed AS (SELECT rowid AS _row, %s FROM %s),
+flags AS (SELECT _row, %s FROM typed)
+SELECT _row, list_filter([%s], x -> x IS NOT NULL) AS _violations, (%s) AS _reject
+FROM flags WHERE %s`,
+		strings.Join(typedCols, ", "), t.Relation,
+		strings.Join(names, ", "),
+		strings.Join(cases, ", "), reject,
+		strings.Join(any, " OR "))
+	return c, nil
+}
+
+// broken returns a SQL condition, over the typed rows ("typed"), that is true when a
+// row breaks the rule.
+func broken(t Target, r Rule) (string, error) {
+	col := sqlq.Ident(r.Column)
+	switch r.Check {
+	case NotNull:
+		return col + " IS NULL", nil
+	case Unique:
+		return fmt.Sprintf("%s IN (SELECT %s FROM typed WHERE %s IS NOT NULL GROUP BY ALL HAVING count(*) > 1)",
+			col, col, col), nil
+	case AcceptedValues:
+		lits := make([]string, len(r.Values))
+		for i, v := range r.Values {
+			l, err := sqlq.Literal(v)
+			if err != nil {
+				return "", err
+			}
+			lits[i] = l
+		}
+		return fmt.Sprintf("%s NOT IN (%s)", col, strings.Join(lits, ", ")), nil
+	case Range:
+		var parts []string
+		for _, b := range []struct {
+			v  any
+			op string
+		}{{r.Min, "<"}, {r.Max, ">"}} {
+			if b.v == nil {
+				continue
+			}
+			l, err := sqlq.Literal(b.v)
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, fmt.Sprintf("%s %s %s", col, b.op, l))
+		}
+		if len(parts) == 0 {
+			return "", fmt.Errorf("range needs min or max")
+		}
+		return strings.Join(parts, " OR "), nil
+	case Pattern:
+		return fmt.Sprintf("NOT regexp_full_match(%s::VARCHAR, %s)", col, sqlq.String(r.Pattern)), nil
+	case Expression:
+		return fmt.Sprintf("NOT (%s)", r.SQL), nil
+	case Relationship:
+		table, column, ok := strings.Cut(r.To, ".")
+		if !ok || t.Resolve == nil {
+			return "", fmt.Errorf("relationship needs to: table.column")
+		}
+		return fmt.Sprintf("%s NOT IN (SELECT %s FROM %s WHERE %s IS NOT NULL)",
+			col, sqlq.Ident(column), t.Resolve(table), sqlq.Ident(column)), nil
+	}
+	return "", fmt.Errorf("unknown check %q", r.Check)
+}

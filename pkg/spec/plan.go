@@ -1,0 +1,67 @@
+package spec
+
+import (
+	"github.com/ecomrun/ecomrun/pkg/rules"
+	"github.com/ecomrun/ecomrun/pkg/thelook"
+)
+
+// Plan is a checked spec compiled into stages: per table extract -> validate -> load
+// -> one stage per sink. Stages of different tables share no edges unless a
+// relationship rule makes a table's validation wait for the table it references.
+type Plan struct {
+	Spec   *Spec       `json:"-"`
+	Tables []TablePlan `json:"tables"`
+	Stages []Stage     `json:"stages"`
+}
+
+// TablePlan is what the engine needs to move one table.
+type TablePlan struct {
+	Name  string         `json:"name"`
+	Model *thelook.Model `json:"-"`
+	// Rules are the effective rules: the model's (less disabled, optional ones only when
+	// enabled) then the spec's, every one named and with a severity.
+	Rules     []rules.Rule `json:"rules"`
+	OnInvalid string       `json:"on_invalid"`
+	Where     string       `json:"where,omitempty"`
+	Limit     int64        `json:"limit,omitempty"`
+	// Sinks names the sinks this table is written to, in spec order.
+	Sinks []string `json:"sinks"`
+}
+
+// Stage kinds.
+const (
+	StageExtract  = "extract"
+	StageValidate = "validate"
+	StageLoad     = "load"
+	StageSink     = "sink"
+)
+
+// Stage is one node of the DAG.
+type Stage struct {
+	// ID is "<kind>.<table>" or, for sinks, "sink.<sink>.<table>".
+	ID        string   `json:"id"`
+	Kind      string   `json:"kind"`
+	Table     string   `json:"table"`
+	Sink      string   `json:"sink,omitempty"`
+	DependsOn []string `json:"depends_on,omitempty"`
+}
+
+// Table returns the plan of the named table, or nil.
+func (p *Plan) Table(name string) *TablePlan {
+	for i := range p.Tables {
+		if p.Tables[i].Name == name {
+			return &p.Tables[i]
+		}
+	}
+	return nil
+}
+
+// Sink returns the named sink of the spec, or nil.
+func (p *Plan) Sink(name string) *Sink {
+	for i := range p.Spec.Sinks {
+		if p.Spec.Sinks[i].Name == name {
+			return &p.Spec.Sinks[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+// Package spec reads a pipeline spec (YAML), checks it against the embedded JSON
+// Schema and the semantic rules, and compiles it into a Plan of stages.
+package spec
+
+import (
+	"github.com/ecomrun/ecomrun/pkg/diag"
+	"github.com/ecomrun/ecomrun/pkg/rules"
+)
+
+// Spec is a pipeline spec after interpolation and checks. Field names follow the YAML keys.
+type Spec struct {
+	File      string    `json:"-"`
+	Version   int       `json:"version"`
+	Name      string    `json:"name"`
+	Source    Source    `json:"source"`
+	Warehouse Warehouse `json:"warehouse"`
+	Tables    []Table   `json:"tables"`
+	Sinks     []Sink    `json:"sinks,omitempty"`
+}
+
+// Source says where rows come from. Kind selects which of the other fields apply.
+type Source struct {
+	Kind string `json:"kind"` // thelook | files | bigquery
+
+	// thelook: the embedded generator.
+	Scale float64 `json:"scale,omitempty"` // 1.0 = 100,000 users
+	Seed  int64   `json:"seed,omitempty"`
+
+	// files: one <table>.<format> per table under Dir.
+	Dir    string `json:"dir,omitempty"`
+	Format string `json:"format,omitempty"` // csv | parquet
+
+	// bigquery.
+	Project     string `json:"project,omitempty"`
+	Dataset     string `json:"dataset,omitempty"`
+	Location    string `json:"location,omitempty"`
+	Credentials string `json:"credentials,omitempty"`
+	Endpoint    string `json:"endpoint,omitempty"`
+	Read        string `json:"read,omitempty"` // storage | rest | auto
+
+	Pos diag.Pos `json:"-"`
+}
+
+// Warehouse is the DuckDB database every table is loaded into.
+type Warehouse struct {
+	Path string `json:"path"`
+	// MemoryLimit is DuckDB's memory_limit, e.g. "2GB"; empty keeps DuckDB's default.
+	MemoryLimit string   `json:"memory_limit,omitempty"`
+	Pos         diag.Pos `json:"-"`
+}
+
+// Table is one table to move, with the spec's rules on top of its built-in model.
+type Table struct {
+	Name      string       `json:"name"`
+	OnInvalid string       `json:"on_invalid"` // fail | drop | quarantine (default)
+	Rules     []rules.Rule `json:"rules,omitempty"`
+	// Enable switches on optional built-in rules by name (the relationships); Disable turns built-in rules off.
+	Enable  []string `json:"enable,omitempty"`
+	Disable []string `json:"disable,omitempty"`
+	// Where filters the source rows (pushed into the source's query); Limit caps them, for development.
+	Where string `json:"where,omitempty"`
+	Limit int64  `json:"limit,omitempty"`
+
+	Pos diag.Pos `json:"-"`
+}
+
+// Sink is one output block; Kind selects which of the other fields apply.
+type Sink struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"` // csv | parquet (later: s3, duckdb, motherduck)
+	Path string `json:"path,omitempty"`
+	// Tables limits the sink to some tables; empty means every table of the spec.
+	Tables []string `json:"tables,omitempty"`
+
+	Pos diag.Pos `json:"-"`
+}
+
+// On-invalid policies.
+const (
+	OnInvalidFail       = "fail"
+	OnInvalidDrop       = "drop"
+	OnInvalidQuarantine = "quarantine"
+)

@@ -1,0 +1,166 @@
+// Package stages holds the four kinds of DAG node a plan compiles to (extract,
+// validate, load, sink) behind one Stage interface, and the registries through
+// which source and sink kinds plug in by name.
+package stages
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/ecomrun/ecomrun/pkg/report"
+	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/sqlq"
+	"github.com/ecomrun/ecomrun/pkg/warehouse"
+)
+
+// Stage is one node of a run's DAG.
+type Stage interface {
+	Run(ctx context.Context, run *Run) error
+}
+
+// Source stages a table's rows in the warehouse, however suits it (an Arrow stream,
+// a DuckDB file reader, ...).
+type Source interface {
+	// Extract creates relation with the table's model columns, in model order, and
+	// reports whether they are raw (any type, cast during validation) rather than
+	// already of the model's types.
+	Extract(ctx context.Context, run *Run, table *spec.TablePlan, relation string) (raw bool, err error)
+}
+
+// Sink writes a loaded table somewhere.
+type Sink interface {
+	Write(ctx context.Context, run *Run, table *spec.TablePlan) error
+}
+
+// SourceFactory builds a source from its spec block.
+type SourceFactory func(s spec.Source) (Source, error)
+
+// SinkFactory builds a sink from its spec block.
+type SinkFactory func(s spec.Sink) (Sink, error)
+
+var (
+	sources = map[string]SourceFactory{}
+	sinks   = map[string]SinkFactory{}
+)
+
+// RegisterSource makes a source kind available; a duplicate kind is a programming error.
+func RegisterSource(kind string, f SourceFactory) {
+	if _, dup := sources[kind]; dup {
+		panic("stages: source kind registered twice: " + kind)
+	}
+	sources[kind] = f
+}
+
+// RegisterSink makes a sink kind available; a duplicate kind is a programming error.
+func RegisterSink(kind string, f SinkFactory) {
+	if _, dup := sinks[kind]; dup {
+		panic("stages: sink kind registered twice: " + kind)
+	}
+	sinks[kind] = f
+}
+
+// Run is what the stages of one apply share.
+type Run struct {
+	ID        string
+	Plan      *spec.Plan
+	Warehouse *warehouse.Warehouse
+	Report    *report.Report
+
+	source Source
+	sinks  map[string]Sink
+	// tables carries what one stage of a table hands the next; the DAG orders them.
+	tables map[string]*tableState
+	// locks serialise writers of a shared file, such as a sink's manifest.
+	locks sync.Map
+}
+
+// tableState is a table's progress through extract -> validate -> load.
+type tableState struct {
+	raw bool
+	// rejected counts the rows an error-severity rule rejected.
+	rejected int64
+}
+
+// NewRun builds the source and sinks a plan names. It fails on a kind no package registered.
+func NewRun(id string, plan *spec.Plan, wh *warehouse.Warehouse, rep *report.Report) (*Run, error) {
+	newSource, ok := sources[plan.Spec.Source.Kind]
+	if !ok {
+		return nil, fmt.Errorf("source kind %q is not available (have %v)", plan.Spec.Source.Kind, kinds(sources))
+	}
+	src, err := newSource(plan.Spec.Source)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", plan.Spec.Source.Kind, err)
+	}
+	run := &Run{ID: id, Plan: plan, Warehouse: wh, Report: rep, source: src,
+		sinks: map[string]Sink{}, tables: map[string]*tableState{}}
+	for _, s := range plan.Spec.Sinks {
+		newSink, ok := sinks[s.Kind]
+		if !ok {
+			return nil, fmt.Errorf("sink %s: kind %q is not available (have %v)", s.Name, s.Kind, kinds(sinks))
+		}
+		if run.sinks[s.Name], err = newSink(s); err != nil {
+			return nil, fmt.Errorf("sink %s: %w", s.Name, err)
+		}
+	}
+	for _, t := range plan.Tables {
+		run.tables[t.Name] = &tableState{}
+	}
+	return run, nil
+}
+
+// Stage returns the node that runs a plan stage.
+func (r *Run) Stage(s spec.Stage) (Stage, error) {
+	t := r.Plan.Table(s.Table)
+	if t == nil {
+		return nil, fmt.Errorf("stage %s: no table %q in the plan", s.ID, s.Table)
+	}
+	switch s.Kind {
+	case spec.StageExtract:
+		return &extract{table: t}, nil
+	case spec.StageValidate:
+		return &validate{table: t}, nil
+	case spec.StageLoad:
+		return &load{table: t}, nil
+	case spec.StageSink:
+		sink, ok := r.sinks[s.Sink]
+		if !ok {
+			return nil, fmt.Errorf("stage %s: no sink %q", s.ID, s.Sink)
+		}
+		return &sinkStage{table: t, sink: sink}, nil
+	}
+	return nil, fmt.Errorf("stage %s: unknown kind %q", s.ID, s.Kind)
+}
+
+// lock returns the mutex guarding a shared resource, such as a manifest path.
+func (r *Run) lock(key string) *sync.Mutex {
+	m, _ := r.locks.LoadOrStore(key, &sync.Mutex{})
+	return m.(*sync.Mutex)
+}
+
+// Working relations a run keeps in the warehouse between stages; Cleanup drops them.
+func stagedRelation(table string) string     { return sqlq.Ident("_ecomrun_stage_" + table) }
+func violationsRelation(table string) string { return sqlq.Ident("_ecomrun_violations_" + table) }
+func typedRelation(table string) string      { return sqlq.Ident("_ecomrun_typed_" + table) }
+
+// Cleanup drops the working relations of every table of the run.
+func (r *Run) Cleanup(ctx context.Context) error {
+	for _, t := range r.Plan.Tables {
+		for _, rel := range []string{stagedRelation(t.Name), violationsRelation(t.Name), typedRelation(t.Name)} {
+			if err := r.Warehouse.Exec(ctx, "DROP TABLE IF EXISTS "+rel); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func kinds[F any](m map[string]F) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

@@ -1,0 +1,157 @@
+// Package warehouse is the DuckDB database a pipeline loads into: opening it with
+// safe settings (no extension downloads, UTC), streaming Arrow into it, and swapping
+// tables in atomically.
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/ecomrun/ecomrun/pkg/sqlq"
+)
+
+// Options tune the database.
+type Options struct {
+	// MemoryLimit is DuckDB's memory_limit ("2GB"); empty keeps DuckDB's default.
+	MemoryLimit string
+	// TempDir is where DuckDB spills; empty means beside the database file.
+	TempDir string
+}
+
+// Warehouse is an open DuckDB database.
+type Warehouse struct {
+	DB   *sql.DB
+	Path string
+}
+
+var viewSeq atomic.Int64
+
+// Open opens (creating if needed) the DuckDB file at path. Automatic extension
+// downloads are off: there may be no network, and a stalled download blocks for
+// minutes and ignores cancellation.
+func Open(ctx context.Context, path string, o Options) (*Warehouse, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("warehouse path %q: '?' and '#' are not allowed in a path", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("warehouse: %w", err)
+	}
+	settings := url.Values{
+		"autoinstall_known_extensions": {"false"},
+		"autoload_known_extensions":    {"false"},
+	}
+	if o.MemoryLimit != "" {
+		settings.Set("memory_limit", o.MemoryLimit)
+	}
+	settings.Set("temp_directory", o.TempDir)
+	if o.TempDir == "" {
+		settings.Set("temp_directory", path+".tmp")
+	}
+	// TimeZone belongs to the ICU extension, which is loaded after the config is read:
+	// set it per connection, so TIMESTAMPTZ reads and writes in UTC everywhere.
+	connector, err := duckdb.NewConnector(path+"?"+settings.Encode(), func(c driver.ExecerContext) error {
+		_, err := c.ExecContext(context.Background(), "SET TimeZone = 'UTC'", nil)
+		return err
+	})
+	if err != nil {
+		return nil, explainOpenError(path, err)
+	}
+	db := sql.OpenDB(connector)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, explainOpenError(path, err)
+	}
+	return &Warehouse{DB: db, Path: path}, nil
+}
+
+// explainOpenError turns DuckDB's lock error into one that says what to do.
+func explainOpenError(path string, err error) error {
+	if strings.Contains(err.Error(), "Could not set lock") || strings.Contains(err.Error(), "Conflicting lock") {
+		return fmt.Errorf("warehouse %s is in use by another process (another ecomrun apply?): wait for it to finish, or point warehouse.path elsewhere", path)
+	}
+	return fmt.Errorf("warehouse %s: %w", path, err)
+}
+
+// Close closes the database.
+func (w *Warehouse) Close() error { return w.DB.Close() }
+
+// Exec runs statements that return no rows.
+func (w *Warehouse) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := w.DB.ExecContext(ctx, query, args...)
+	return err
+}
+
+// Count returns the number of rows of a relation (already quoted) or a query in parentheses.
+func (w *Warehouse) Count(ctx context.Context, relation string) (int64, error) {
+	var n int64
+	err := w.DB.QueryRowContext(ctx, "SELECT count(*) FROM "+relation).Scan(&n)
+	return n, err
+}
+
+// Exists reports whether schema.table exists.
+func (w *Warehouse) Exists(ctx context.Context, schema, table string) (bool, error) {
+	var n int
+	err := w.DB.QueryRowContext(ctx,
+		"SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = ?",
+		schema, table).Scan(&n)
+	return n > 0, err
+}
+
+// CreateFromArrow creates (or replaces) relation from an Arrow stream, which DuckDB
+// consumes batch by batch: the stream is never held whole in memory. query builds
+// the SELECT over the stream's view (a projection, a filter). It returns the number
+// of rows.
+func (w *Warehouse) CreateFromArrow(ctx context.Context, relation string, r array.RecordReader, query func(view string) string) (int64, error) {
+	conn, err := w.DB.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	view := fmt.Sprintf("_ecomrun_arrow_%d", viewSeq.Add(1))
+	var release func()
+	err = conn.Raw(func(dc any) error {
+		a, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		if err != nil {
+			return err
+		}
+		release, err = a.RegisterView(r, view)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("register arrow stream: %w", err)
+	}
+	defer release()
+	defer conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+sqlq.Ident(view))
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", relation, query(sqlq.Ident(view)))); err != nil {
+		if srcErr := r.Err(); srcErr != nil {
+			return 0, srcErr
+		}
+		return 0, err
+	}
+	var n int64
+	err = conn.QueryRowContext(ctx, "SELECT count(*) FROM "+relation).Scan(&n)
+	return n, err
+}
+
+// Tx runs fn in a transaction, committed when fn returns nil.
+func (w *Warehouse) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := w.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
+}

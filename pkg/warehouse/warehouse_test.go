@@ -1,0 +1,121 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+func open(t *testing.T) *Warehouse {
+	t.Helper()
+	w, err := Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
+// numbers is an Arrow stream of n rows (id, label) in batches of 1000.
+func numbers(n int) array.RecordReader {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "label", Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil)
+	var recs []arrow.RecordBatch
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	for i := 0; i < n; i++ {
+		b.Field(0).(*array.Int64Builder).Append(int64(i))
+		b.Field(1).(*array.StringBuilder).Append("row")
+		if (i+1)%1000 == 0 || i == n-1 {
+			recs = append(recs, b.NewRecordBatch())
+		}
+	}
+	r, err := array.NewRecordReader(schema, recs)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+func TestCreateFromArrowStreamsEveryBatch(t *testing.T) {
+	w := open(t)
+	ctx := context.Background()
+	n, err := w.CreateFromArrow(ctx, "t", numbers(2500), func(view string) string {
+		return "SELECT id, label FROM " + view + " WHERE id % 2 = 0"
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1250 {
+		t.Fatalf("rows = %d, want 1250", n)
+	}
+	var sum int64
+	if err := w.DB.QueryRow("SELECT sum(id) FROM t").Scan(&sum); err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(1249 * 1250); sum != want { // 0+2+...+2498
+		t.Fatalf("sum(id) = %d, want %d", sum, want)
+	}
+}
+
+// The load stage relies on DuckDB taking a delete, a drop and a rename in one
+// transaction, and on a rollback leaving the old table in place.
+func TestSwapInOneTransaction(t *testing.T) {
+	w := open(t)
+	ctx := context.Background()
+	for _, q := range []string{
+		"CREATE TABLE live AS SELECT range AS id FROM range(10)",
+		"CREATE TABLE staged AS SELECT range AS id FROM range(100)",
+	} {
+		if err := w.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	swap := func(tx *sql.Tx) error {
+		for _, q := range []string{"DELETE FROM staged WHERE id >= 90", "DROP TABLE live", "ALTER TABLE staged RENAME TO live"} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	failing := func(tx *sql.Tx) error {
+		if err := swap(tx); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "SELECT no_such_column FROM live")
+		return err
+	}
+	if err := w.Tx(ctx, failing); err == nil {
+		t.Fatal("the failing transaction committed")
+	}
+	if n, _ := w.Count(ctx, "live"); n != 10 {
+		t.Fatalf("after rollback live has %d rows, want the old 10", n)
+	}
+	if err := w.Tx(ctx, swap); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := w.Count(ctx, "live"); n != 90 {
+		t.Fatalf("after swap live has %d rows, want 90", n)
+	}
+	if ok, _ := w.Exists(ctx, "main", "staged"); ok {
+		t.Fatal("staged still exists after the rename")
+	}
+}
+
+func TestSecondOpenSaysTheWarehouseIsInUse(t *testing.T) {
+	// DuckDB's lock is per process; within one process the instance cache shares the
+	// database, so a second process is what must be refused: the CLI tests do that.
+	_, err := Open(context.Background(), filepath.Join(t.TempDir(), "a?b.duckdb"), Options{})
+	if err == nil || !strings.Contains(err.Error(), "not allowed") {
+		t.Fatalf("Open with '?' in the path = %v, want a clear refusal", err)
+	}
+}
