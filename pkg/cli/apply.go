@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ecomrun/ecomrun/pkg/engine"
 	"github.com/ecomrun/ecomrun/pkg/atomicfile"
+	"github.com/ecomrun/ecomrun/pkg/engine"
 )
 
 type applyArgs struct {

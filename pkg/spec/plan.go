@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"github.com/ecomrun/ecomrun/pkg/diag"
 	"github.com/ecomrun/ecomrun/pkg/rules"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
@@ -26,6 +27,8 @@ type TablePlan struct {
 	Limit     int64        `json:"limit,omitempty"`
 	// Sinks names the sinks this table is written to, in spec order.
 	Sinks []string `json:"sinks"`
+	// Pos is where the spec lists the table.
+	Pos diag.Pos `json:"-"`
 }
 
 // Stage kinds.
@@ -44,6 +47,8 @@ type Stage struct {
 	Table     string   `json:"table"`
 	Sink      string   `json:"sink,omitempty"`
 	DependsOn []string `json:"depends_on,omitempty"`
+	// Pos is where the spec defines what the stage does: the table, or the sink.
+	Pos diag.Pos `json:"-"`
 }
 
 // Table returns the plan of the named table, or nil.

@@ -1,0 +1,92 @@
+package spec
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/ecomrun/ecomrun/pkg/diag"
+	"github.com/ecomrun/ecomrun/pkg/rules"
+	"github.com/ecomrun/ecomrun/pkg/thelook"
+)
+
+// Compile turns a spec into a Plan: per table, in spec order, the effective rules and
+// the stages extract -> validate -> load -> one stage per sink. It runs the semantic
+// checks again, so a Spec built in Go rather than loaded gets the same guarantees the
+// Plan relies on (every table has a model, every relationship's table is planned, no
+// cycles); a Spec from Load passes them. It does not change s.
+func Compile(s *Spec) (*Plan, diag.Diagnostics) {
+	if diags := check(s, nil).Sort(); diags.HasErrors() {
+		return nil, diags
+	}
+	p := &Plan{Spec: s}
+	for _, t := range s.Tables {
+		p.Tables = append(p.Tables, planTable(s, t))
+	}
+	for _, t := range p.Tables {
+		p.Stages = append(p.Stages, p.tableStages(t)...)
+	}
+	return p, nil
+}
+
+func planTable(s *Spec, t Table) TablePlan {
+	m := thelook.Lookup(t.Name)
+	tp := TablePlan{
+		Name:      t.Name,
+		Model:     m,
+		Rules:     builtinRules(t, m),
+		OnInvalid: onInvalid(t),
+		Where:     t.Where,
+		Limit:     t.Limit,
+		Sinks:     []string{},
+		Pos:       t.Pos,
+	}
+	for j, r := range t.Rules {
+		tp.Rules = append(tp.Rules, withDefaults(r, j+1))
+	}
+	for _, k := range s.Sinks {
+		if len(k.Tables) == 0 || slices.Contains(k.Tables, t.Name) {
+			tp.Sinks = append(tp.Sinks, k.Name)
+		}
+	}
+	return tp
+}
+
+// builtinRules are the model's rules a table runs: all but the disabled ones, and the
+// optional ones only when enabled. They are copies placed at the table, so a report
+// about one points at the table that switched it on.
+func builtinRules(t Table, m *thelook.Model) []rules.Rule {
+	var rs []rules.Rule
+	for _, r := range m.Rules {
+		if slices.Contains(t.Disable, r.Name) || r.Optional && !slices.Contains(t.Enable, r.Name) {
+			continue
+		}
+		r.Pos = t.Pos
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// tableStages lists a table's stages. Validation waits for the load of every other
+// table a relationship rule references, since it reads that table from the warehouse.
+func (p *Plan) tableStages(t TablePlan) []Stage {
+	extract, validate, load := StageExtract+"."+t.Name, StageValidate+"."+t.Name, StageLoad+"."+t.Name
+	validateDeps := []string{extract}
+	for _, r := range t.Rules {
+		to, _, _ := strings.Cut(r.To, ".")
+		if dep := StageLoad + "." + to; r.Check == rules.Relationship && to != t.Name && !slices.Contains(validateDeps, dep) {
+			validateDeps = append(validateDeps, dep)
+		}
+	}
+	stages := []Stage{
+		{ID: extract, Kind: StageExtract, Table: t.Name, Pos: t.Pos},
+		{ID: validate, Kind: StageValidate, Table: t.Name, DependsOn: validateDeps, Pos: t.Pos},
+		{ID: load, Kind: StageLoad, Table: t.Name, DependsOn: []string{validate}, Pos: t.Pos},
+	}
+	for _, name := range t.Sinks {
+		stages = append(stages, Stage{
+			ID: StageSink + "." + name + "." + t.Name, Kind: StageSink, Table: t.Name, Sink: name,
+			DependsOn: []string{load}, Pos: p.Sink(name).Pos,
+		})
+	}
+	return stages
+}

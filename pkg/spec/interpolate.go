@@ -1,0 +1,125 @@
+package spec
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/ecomrun/ecomrun/pkg/diag"
+)
+
+// interpolate replaces ${VAR} and ${VAR:-default} in every scalar value of the tree
+// (keys are names, not values, and are left alone); $$ is a literal $. It works on the
+// tree rather than on the file's text so that a variable's value can never change the
+// YAML structure, and so an unset variable is reported at the value that uses it.
+//
+// A plain (unquoted, untagged) scalar takes the type its new text would have had if
+// written out: scale: ${SCALE:-0.1} is the number 0.1. A quoted or tagged one stays a
+// string. Unquoted dates are made strings too: the spec has no timestamp type, and the
+// schema validator rejects Go's time.Time.
+func interpolate(doc *document, lookupEnv func(string) (string, bool)) diag.Diagnostics {
+	var diags diag.Diagnostics
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		switch n.Kind {
+		case yaml.SequenceNode:
+			for _, item := range n.Content {
+				walk(item)
+			}
+		case yaml.MappingNode:
+			for i := 1; i < len(n.Content); i += 2 {
+				walk(n.Content[i])
+			}
+		case yaml.ScalarNode:
+			if strings.Contains(n.Value, "$") {
+				text, problems := expand(n.Value, lookupEnv)
+				for _, p := range problems {
+					p.Pos = doc.pos(n)
+					diags = append(diags, p)
+					doc.bad[n] = true
+				}
+				if text != n.Value {
+					n.Value = text
+					if n.Style == 0 {
+						n.Tag = resolveTag(text)
+					}
+				}
+			}
+			if n.Tag == "!!timestamp" {
+				n.Tag = "!!str"
+			}
+		}
+		// Aliases are skipped: the node they name is interpolated where it is written,
+		// and interpolating it twice would expand a $$ twice.
+	}
+	walk(doc.root)
+	return diags
+}
+
+var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// expand interpolates one scalar's text. As in a shell, ${VAR:-default} takes the
+// default when VAR is unset or empty. The problems carry no position yet.
+func expand(s string, lookupEnv func(string) (string, bool)) (string, []diag.Diagnostic) {
+	var b strings.Builder
+	var problems []diag.Diagnostic
+	problem := func(detail, format string, args ...any) {
+		problems = append(problems, diag.Diagnostic{Severity: diag.Error, Message: fmt.Sprintf(format, args...), Detail: detail})
+	}
+	for {
+		i := strings.IndexByte(s, '$')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String(), problems
+		}
+		b.WriteString(s[:i])
+		s = s[i:]
+		switch {
+		case strings.HasPrefix(s, "$$"):
+			b.WriteByte('$')
+			s = s[2:]
+		case strings.HasPrefix(s, "${"):
+			end := strings.IndexByte(s, '}')
+			if end < 0 {
+				problem("close it with }, or write $$ for a literal $", "unclosed variable reference %q", s)
+				return b.String(), problems
+			}
+			ref := s[2:end]
+			s = s[end+1:]
+			name, def, hasDefault := strings.Cut(ref, ":-")
+			if !varName.MatchString(name) {
+				problem("write ${NAME} or ${NAME:-default}, or $$ for a literal $", "%q is not a variable reference", "${"+ref+"}")
+				continue
+			}
+			switch v, ok := lookupEnv(name); {
+			case hasDefault && v == "":
+				b.WriteString(def)
+			case ok:
+				b.WriteString(v)
+			default:
+				problem(fmt.Sprintf("set it in the environment or write ${%s:-default}", name), "variable %s is not set", name)
+			}
+		default:
+			b.WriteByte('$')
+			s = s[1:]
+		}
+	}
+}
+
+// resolveTag is the tag YAML gives text written as a plain scalar. yaml.v3 does not
+// export its resolver, so the text is parsed as a document of its own; anything that
+// is not then one plain scalar with the same text (a list, a comment, an alias) stays
+// a string, and so does an empty result, which YAML would read as null.
+func resolveTag(text string) string {
+	var doc yaml.Node
+	if text == "" || yaml.Unmarshal([]byte(text), &doc) != nil || len(doc.Content) != 1 {
+		return "!!str"
+	}
+	n := doc.Content[0]
+	if n.Kind != yaml.ScalarNode || n.Style != 0 || n.Value != text {
+		return "!!str"
+	}
+	return n.Tag
+}

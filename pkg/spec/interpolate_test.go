@@ -1,0 +1,184 @@
+package spec
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestExpand(t *testing.T) {
+	env := envOf(map[string]string{"OUT": "/data", "EMPTY": "", "A": "1", "B": "two"})
+	for _, tc := range []struct {
+		in, want string
+		problems []string
+	}{
+		{in: "no variables", want: "no variables"},
+		{in: "${OUT}/ecom.duckdb", want: "/data/ecom.duckdb"},
+		{in: "${MISSING:-out}/csv", want: "out/csv"},
+		{in: "${OUT:-out}/csv", want: "/data/csv"},
+		{in: "${EMPTY:-fallback}", want: "fallback"},
+		{in: "${EMPTY}", want: ""},
+		{in: "${MISSING:-}", want: ""},
+		{in: "${A}${B}-${A}", want: "1two-1"},
+		{in: "cost $$5", want: "cost $5"},
+		{in: "$${OUT}", want: "${OUT}"},
+		{in: "$$$${OUT}", want: "$${OUT}"},
+		{in: "a $ alone and $OUT", want: "a $ alone and $OUT"},
+		{in: "trailing $", want: "trailing $"},
+		{in: "${MISSING}/x", want: "/x", problems: []string{"variable MISSING is not set"}},
+		{in: "${X1} ${X2}", want: " ", problems: []string{"variable X1 is not set", "variable X2 is not set"}},
+		{in: "${1X}", want: "", problems: []string{`"${1X}" is not a variable reference`}},
+		{in: "${}", want: "", problems: []string{`"${}" is not a variable reference`}},
+		{in: "${OUT-x}", want: "", problems: []string{`"${OUT-x}" is not a variable reference`}},
+		{in: "a${OUT", want: "a", problems: []string{`unclosed variable reference "${OUT"`}},
+	} {
+		got, problems := expand(tc.in, env)
+		var msgs []string
+		for _, p := range problems {
+			msgs = append(msgs, p.Message)
+		}
+		if got != tc.want || !slices.Equal(msgs, tc.problems) {
+			t.Errorf("expand(%q) = %q, %q; want %q, %q", tc.in, got, msgs, tc.want, tc.problems)
+		}
+	}
+}
+
+// spec wraps a source block and a warehouse path into an otherwise valid spec.
+func specWith(source, path string) string {
+	return "version: 1\nsource: " + source + "\nwarehouse:\n  path: " + path + "\ntables: [{name: users}]\n"
+}
+
+func TestInterpolation(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		path string // the warehouse path as written
+		want string // as loaded
+	}{
+		{"set", map[string]string{"OUT": "/data"}, "${OUT}/ecom.duckdb", "/data/ecom.duckdb"},
+		{"unset with default", nil, "${OUT:-out}/ecom.duckdb", "out/ecom.duckdb"},
+		{"set overrides default", map[string]string{"OUT": "/data"}, "${OUT:-out}/ecom.duckdb", "/data/ecom.duckdb"},
+		{"empty takes default", map[string]string{"OUT": ""}, "${OUT:-out}/ecom.duckdb", "out/ecom.duckdb"},
+		{"dollar escape", nil, "price$$.duckdb", "price$.duckdb"},
+		{"escaped reference", map[string]string{"OUT": "/data"}, "'$${OUT}.duckdb'", "${OUT}.duckdb"},
+		{"value looking like YAML stays text", map[string]string{"OUT": "[a, b]: #c"}, "${OUT}", "[a, b]: #c"},
+		{"number from the environment stays text in a string field", map[string]string{"OUT": "42"}, "${OUT}", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, diags := Load("t.yaml", []byte(specWith("{kind: thelook}", tc.path)), envOf(tc.env))
+			if tc.want == "" {
+				// A plain scalar that becomes 42 is the number 42, as if written so.
+				if want := []string{"4:9: path: got number, want string"}; !slices.Equal(short(diags), want) {
+					t.Errorf("got %q, want %q", short(diags), want)
+				}
+				return
+			}
+			if len(diags) > 0 {
+				t.Fatal(render(diags))
+			}
+			if s.Warehouse.Path != tc.want {
+				t.Errorf("path = %q, want %q", s.Warehouse.Path, tc.want)
+			}
+		})
+	}
+}
+
+func TestUnsetVariable(t *testing.T) {
+	src := specWith("{kind: thelook}", "${OUT}/ecom.duckdb")
+	s, diags := Load("t.yaml", []byte(src), noEnv)
+	if s != nil || len(diags) != 1 {
+		t.Fatalf("want one error, got:\n%s", render(diags))
+	}
+	d := diags[0]
+	if d.Pos.Line != 4 || d.Pos.Col != 9 || d.Message != "variable OUT is not set" ||
+		d.Detail != "set it in the environment or write ${OUT:-default}" {
+		t.Errorf("got %s", d)
+	}
+}
+
+func TestNumberInterpolation(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		env    map[string]string
+		source string
+		scale  float64
+		seed   int64
+		errs   []string
+	}{
+		{name: "default number", source: "\n  kind: thelook\n  scale: ${SCALE:-0.1}", scale: 0.1},
+		{name: "numbers from env", env: map[string]string{"SCALE": "2", "SEED": "7"},
+			source: "\n  kind: thelook\n  scale: ${SCALE:-0.1}\n  seed: ${SEED}", scale: 2, seed: 7},
+		{name: "float", env: map[string]string{"SCALE": "1.5"}, source: "\n  kind: thelook\n  scale: ${SCALE}", scale: 1.5},
+		{name: "quoted stays a string", env: map[string]string{"SEED": "7"},
+			source: "\n  kind: thelook\n  seed: \"${SEED}\"", errs: []string{"4:9: seed: got string, want integer"}},
+		{name: "tagged stays a string", env: map[string]string{"SEED": "7"},
+			source: "\n  kind: thelook\n  seed: !!str ${SEED}", errs: []string{"4:9: seed: got string, want integer"}},
+		{name: "not a number", env: map[string]string{"SEED": "forty"},
+			source: "\n  kind: thelook\n  seed: ${SEED}", errs: []string{"4:9: seed: got string, want integer"}},
+		{name: "unset number is one error", source: "\n  kind: thelook\n  seed: ${SEED}",
+			errs: []string{"4:9: variable SEED is not set"}},
+		{name: "empty default stays a string, not null", source: "\n  kind: thelook\n  seed: ${SEED:-}",
+			errs: []string{"4:9: seed: got string, want integer"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, diags := Load("t.yaml", []byte(specWith(tc.source, "w")), envOf(tc.env))
+			if got := short(diags); !slices.Equal(got, tc.errs) && (len(got) > 0 || len(tc.errs) > 0) {
+				t.Fatalf("got %q, want %q", got, tc.errs)
+			}
+			if tc.errs != nil {
+				return
+			}
+			if s.Source.Scale != tc.scale || s.Source.Seed != tc.seed {
+				t.Errorf("scale, seed = %v, %v; want %v, %v", s.Source.Scale, s.Source.Seed, tc.scale, tc.seed)
+			}
+		})
+	}
+}
+
+// TestTimestampsAreText: YAML reads an unquoted date as a timestamp, which the spec
+// has no type for; it must arrive as the text written.
+func TestTimestampsAreText(t *testing.T) {
+	src := `version: 1
+source: {kind: thelook}
+warehouse: {path: w}
+tables:
+  - name: orders
+    where: 2024-01-01
+    rules:
+      - {check: range, column: created_at, min: 2019-01-01, max: "2030-01-01T00:00:00Z"}
+`
+	s, diags := Load("t.yaml", []byte(src), noEnv)
+	if len(diags) > 0 {
+		t.Fatal(render(diags))
+	}
+	r := s.Tables[0].Rules[0]
+	if s.Tables[0].Where != "2024-01-01" || r.Min != "2019-01-01" || r.Max != "2030-01-01T00:00:00Z" {
+		t.Errorf("where, min, max = %#v, %#v, %#v", s.Tables[0].Where, r.Min, r.Max)
+	}
+}
+
+// TestInterpolationOnce: keys are not interpolated, and a value reused through an
+// alias is expanded once, so its $$ stays one $.
+func TestInterpolationOnce(t *testing.T) {
+	src := `version: 1
+source: {kind: thelook}
+warehouse: {path: w}
+tables:
+  - name: orders
+    where: &cond "note <> '$$x'"
+  - name: users
+    where: *cond
+`
+	s, diags := Load("t.yaml", []byte(src), noEnv)
+	if len(diags) > 0 {
+		t.Fatal(render(diags))
+	}
+	for _, tb := range s.Tables {
+		if tb.Where != "note <> '$x'" {
+			t.Errorf("%s where = %q", tb.Name, tb.Where)
+		}
+	}
+	_, diags = Load("t.yaml", []byte("${KEY}: 1\n"+src[len("version: 1\n"):]), envOf(map[string]string{"KEY": "version"}))
+	if got := short(diags); len(got) != 2 || got[0] != `1:1: missing required key "version" in pipeline` {
+		t.Errorf("a ${...} key was interpolated: %q", got)
+	}
+}

@@ -1,0 +1,256 @@
+package spec
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ecomrun/ecomrun/pkg/diag"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// noEnv is an environment where nothing is set, so tests do not depend on the caller's.
+func noEnv(string) (string, bool) { return "", false }
+
+func envOf(vars map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
+	}
+}
+
+// render prints diagnostics the way the CLI's plain output does, one per line.
+func render(diags diag.Diagnostics) string {
+	var b strings.Builder
+	for _, d := range diags {
+		b.WriteString(d.String() + "\n")
+	}
+	return b.String()
+}
+
+// short is "LINE:COL: message" for each diagnostic, for inline expectations.
+func short(diags diag.Diagnostics) []string {
+	out := []string{}
+	for _, d := range diags {
+		out = append(out, fmt.Sprintf("%d:%d: %s", d.Pos.Line, d.Pos.Col, d.Message))
+	}
+	return out
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test -update rewrites it)\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+func loadTestFile(t *testing.T, path string) (*Spec, diag.Diagnostics) {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Load(path, src, noEnv)
+}
+
+func TestLoadFullSpec(t *testing.T) {
+	s, diags := loadTestFile(t, "testdata/full.yaml")
+	if len(diags) > 0 {
+		t.Fatalf("unexpected diagnostics:\n%s", render(diags))
+	}
+	if s.Name != "daily" || s.Version != 1 {
+		t.Errorf("name, version = %q, %d", s.Name, s.Version)
+	}
+	if s.Source.Kind != "thelook" || s.Source.Scale != 0.1 || s.Source.Seed != 42 {
+		t.Errorf("source = %+v", s.Source)
+	}
+	if s.Warehouse.Path != "out/ecom.duckdb" {
+		t.Errorf("warehouse path = %q", s.Warehouse.Path)
+	}
+	if got := []string{s.Sinks[0].Path, s.Sinks[1].Path}; !slices.Equal(got, []string{"out/csv", "out/parquet"}) {
+		t.Errorf("sink paths = %q", got)
+	}
+	orders := s.Tables[0]
+	if orders.OnInvalid != OnInvalidQuarantine || s.Tables[1].OnInvalid != OnInvalidQuarantine {
+		t.Errorf("on_invalid = %q, %q", orders.OnInvalid, s.Tables[1].OnInvalid)
+	}
+	var names []string
+	for _, r := range orders.Rules {
+		names = append(names, r.Name)
+		if r.Severity != "error" {
+			t.Errorf("rule %s severity = %q", r.Name, r.Severity)
+		}
+	}
+	if want := []string{"status_known", "range_num_of_item", "shipped_after_created"}; !slices.Equal(names, want) {
+		t.Errorf("rule names = %q, want %q", names, want)
+	}
+	if r := orders.Rules[1]; r.Min != 1 || r.Max != 4 {
+		t.Errorf("range bounds = %#v, %#v; want int 1, 4 like the built-in models", r.Min, r.Max)
+	}
+	if p := orders.Rules[0].Pos; p.Line != 14 || p.Col != 9 {
+		t.Errorf("rule position = %v, want line 14 col 9", p)
+	}
+}
+
+func TestLoadDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		source string
+		want   Source
+	}{
+		{"{kind: thelook}", Source{Kind: "thelook", Scale: 0.1}},
+		{"{kind: files, dir: in}", Source{Kind: "files", Dir: "in", Format: "csv"}},
+		{"{kind: bigquery, project: p, dataset: d}", Source{Kind: "bigquery", Project: "p", Dataset: "d", Read: "auto"}},
+	} {
+		src := "version: 1\nsource: " + tc.source + "\nwarehouse: {path: w}\ntables: [{name: users}]\n"
+		s, diags := Load("pipelines/nightly.yaml", []byte(src), noEnv)
+		if len(diags) > 0 {
+			t.Fatalf("%s: %s", tc.source, render(diags))
+		}
+		s.Source.Pos = diag.Pos{}
+		if s.Source != tc.want {
+			t.Errorf("%s: source = %+v, want %+v", tc.source, s.Source, tc.want)
+		}
+		if s.Name != "nightly" {
+			t.Errorf("name = %q, want the file's name", s.Name)
+		}
+	}
+}
+
+// TestInvalidGolden loads every testdata/invalid/*.yaml and compares its diagnostics
+// with the .golden file next to it.
+func TestInvalidGolden(t *testing.T) {
+	files, _ := filepath.Glob("testdata/invalid/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no testdata/invalid/*.yaml")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			s, diags := loadTestFile(t, f)
+			if s != nil || !diags.HasErrors() {
+				t.Fatalf("want errors and no spec, got %d diagnostics", len(diags))
+			}
+			golden(t, strings.TrimSuffix(f, ".yaml")+".golden", render(diags))
+		})
+	}
+}
+
+func TestFiveMistakesFiveDiagnostics(t *testing.T) {
+	_, diags := loadTestFile(t, "testdata/invalid/five_mistakes.yaml")
+	want := []string{
+		"6:10: scale: got string, want number",
+		`11:11: unknown table "order" (did you mean "orders"?)`,
+		`14:27: unknown key "colum" in rule (did you mean "column"?)`,
+		`15:32: unknown column "num_of_items" in table orders (did you mean "num_of_item"?)`,
+		`17:5: missing required key "path" when kind is csv`,
+	}
+	if got := short(diags); !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestYAMLProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      []string
+	}{
+		{"empty", "", []string{"1:1: the file is empty: a spec needs version, source, warehouse and tables"}},
+		{"only a comment", "# nothing\n", []string{"1:1: the file is empty: a spec needs version, source, warehouse and tables"}},
+		{"scanner error", "version: 1\nname: @x\n", []string{"2:0: found character that cannot start any token"}},
+		{"scanner error on a later line", "version: 1\n  bad: indent\n", []string{"2:0: mapping values are not allowed in this context"}},
+		{"parser error", "version: 1\nname: x\nsource: {kind: thelook\n", []string{"3:0: did not find expected ',' or '}'"}},
+		{"parser error in a sequence", "version: 1\nname: x\n- y\n", []string{"3:0: did not find expected key"}},
+		{"two documents", "version: 1\n---\nversion: 1\n", []string{"2:1: a spec file holds one YAML document; remove the second one"}},
+		{"duplicate key", "version: 1\nversion: 1\n", []string{`2:1: duplicate key "version" (first at line 1)`}},
+		{"merge key", "a: &x {b: 1}\nc:\n  <<: *x\n", []string{"3:3: merge keys (<<) are not supported: write the keys out, or alias a whole value"}},
+		{"complex key", "? [a]\n: b\n", []string{"1:3: a key must be a plain name, not a list or mapping"}},
+		{"alias cycle", "a: &a [*a]\n", []string{"1:8: the spec expands to more than 100000 values through its aliases"}},
+		{"bad explicit tag", "version: !!int one\n", []string{`1:10: cannot read "one" as !!int`}},
+		{"not a mapping", "- 1\n", []string{"1:1: pipeline: got array, want object"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, diags := Load("t.yaml", []byte(tc.src), noEnv)
+			if got := short(diags); !slices.Equal(got, tc.want) {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestAliasesResolve: an anchored value may be reused, and errors inside it point at
+// where it is written.
+func TestAliases(t *testing.T) {
+	src := `version: 1
+source: {kind: thelook}
+warehouse: {path: w}
+tables:
+  - name: orders
+    rules: &common
+      - {check: not_null, column: gender}
+  - name: users
+    rules: *common
+`
+	s, diags := Load("t.yaml", []byte(src), noEnv)
+	if len(diags) > 0 {
+		t.Fatal(render(diags))
+	}
+	if got := s.Tables[1].Rules[0].Name; got != "not_null_gender" {
+		t.Errorf("aliased rule name = %q", got)
+	}
+	_, diags = Load("t.yaml", []byte(strings.Replace(src, "gender", "gendr", 1)), noEnv)
+	want := []string{
+		`7:35: unknown column "gendr" in table orders (did you mean "gender"?)`,
+		`7:35: unknown column "gendr" in table users (did you mean "gender"?)`,
+	}
+	if got := short(diags); !slices.Equal(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestPipelines: every spec shipped in pipelines/ loads and compiles.
+func TestPipelines(t *testing.T) {
+	files, _ := filepath.Glob("../../pipelines/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no ../../pipelines/*.yaml")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			s, diags := loadTestFile(t, f)
+			if diags.HasErrors() {
+				t.Fatal(render(diags))
+			}
+			if _, diags := Compile(s); diags.HasErrors() {
+				t.Fatal(render(diags))
+			}
+		})
+	}
+}
+
+func TestCheckFile(t *testing.T) {
+	t.Setenv("OUT", "/tmp/run")
+	p, diags := Check("testdata/full.yaml")
+	if len(diags) > 0 {
+		t.Fatal(render(diags))
+	}
+	if got := p.Spec.Warehouse.Path; got != "/tmp/run/ecom.duckdb" {
+		t.Errorf("warehouse path = %q, want OUT from the environment", got)
+	}
+	_, diags = Check("testdata/missing.yaml")
+	if len(diags) != 1 || diags[0].Pos.File != "testdata/missing.yaml" || !strings.Contains(diags[0].Message, "no such file") {
+		t.Errorf("missing file: %s", render(diags))
+	}
+}
