@@ -70,7 +70,7 @@ func apply(ctx context.Context, plan *spec.Plan, o Options, rep *report.Report) 
 		return err
 	}
 	defer wh.Close()
-	run, err := stages.NewRun(o.RunID, plan, wh, rep)
+	run, err := stages.NewRun(ctx, o.RunID, plan, wh, rep)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,6 @@ func (l *load) Run(ctx context.Context, run *Run) error {
 	err := run.Warehouse.Tx(ctx, func(tx *sql.Tx) error {
 		if l.table.OnInvalid == spec.OnInvalidQuarantine {
 			if err := exec(ctx, tx,
-				"CREATE SCHEMA IF NOT EXISTS "+sqlq.Ident(QuarantineSchema),
 				fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS SELECT s.*, v._violations, %s AS _run_id
 					FROM %s s JOIN %s v ON s.rowid = v._row WHERE v._reject ORDER BY v._row`,
 					quarantine, sqlq.String(run.ID), staged, viol),

@@ -83,8 +83,10 @@ type tableState struct {
 	rejected int64
 }
 
-// NewRun builds the source and sinks a plan names. It fails on a kind no package registered.
-func NewRun(id string, plan *spec.Plan, wh *warehouse.Warehouse, rep *report.Report) (*Run, error) {
+// NewRun builds the source and sinks a plan names, and creates the warehouse schemas
+// the stages share (once, here: concurrent creates conflict in DuckDB's catalog).
+// It fails on a kind no package registered.
+func NewRun(ctx context.Context, id string, plan *spec.Plan, wh *warehouse.Warehouse, rep *report.Report) (*Run, error) {
 	newSource, ok := sources[plan.Spec.Source.Kind]
 	if !ok {
 		return nil, fmt.Errorf("source kind %q is not available (have %v)", plan.Spec.Source.Kind, kinds(sources))
@@ -106,6 +108,9 @@ func NewRun(id string, plan *spec.Plan, wh *warehouse.Warehouse, rep *report.Rep
 	}
 	for _, t := range plan.Tables {
 		run.tables[t.Name] = &tableState{}
+	}
+	if err := wh.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+sqlq.Ident(QuarantineSchema)); err != nil {
+		return nil, err
 	}
 	return run, nil
 }

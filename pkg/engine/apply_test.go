@@ -1,0 +1,174 @@
+package engine_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/ecomrun/ecomrun/pkg/engine"
+	"github.com/ecomrun/ecomrun/pkg/report"
+	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/stages"
+	"github.com/ecomrun/ecomrun/pkg/thelook"
+)
+
+// allTables is the tables: block naming the seven tables with their models only.
+func allTables() string {
+	var b strings.Builder
+	for _, t := range thelook.Tables {
+		fmt.Fprintf(&b, "  - name: %s\n", t)
+	}
+	return b.String()
+}
+
+// compile writes a spec into dir and compiles it, failing the test on diagnostics.
+func compile(t *testing.T, dir, body string) *spec.Plan {
+	t.Helper()
+	path := filepath.Join(dir, "spec.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan, ds := spec.Check(path)
+	if ds.HasErrors() {
+		t.Fatalf("spec errors:\n%v", ds)
+	}
+	return plan
+}
+
+func apply(t *testing.T, plan *spec.Plan) *report.Report {
+	t.Helper()
+	rep, err := engine.Apply(context.Background(), plan, engine.Options{Parallelism: 2})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	return rep
+}
+
+// generatedSpec is the default pipeline's shape at a small scale, writing under dir.
+func generatedSpec(dir string, scale float64) string {
+	return fmt.Sprintf(`version: 1
+name: test
+source: {kind: thelook, scale: %g, seed: 7}
+warehouse: {path: %s/ecom.duckdb}
+tables:
+%ssinks:
+  - {name: files, kind: csv, path: %s/csv}
+  - {name: lake, kind: parquet, path: %s/parquet}
+`, scale, dir, allTables(), dir, dir)
+}
+
+// query opens a finished warehouse read-only, as a second reader would.
+func query(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("duckdb", path+"?access_mode=READ_ONLY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func scalar[T any](t *testing.T, db *sql.DB, q string, args ...any) T {
+	t.Helper()
+	var v T
+	if err := db.QueryRow(q, args...).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return v
+}
+
+func sha(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func TestApplyLoadsEveryTableAndWritesMatchingFiles(t *testing.T) {
+	dir := t.TempDir()
+	rep := apply(t, compile(t, dir, generatedSpec(dir, 0.01)))
+	if rep.Status != "ok" {
+		t.Fatalf("status %s: %v", rep.Status, rep.Errors)
+	}
+	db := query(t, filepath.Join(dir, "ecom.duckdb"))
+	if n := scalar[int](t, db, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main'"); n != 7 {
+		t.Errorf("warehouse has %d tables, want 7", n)
+	}
+	for _, tr := range rep.Tables {
+		if tr.RowsIn == 0 || tr.RowsLoaded != tr.RowsIn || tr.RowsQuarantined != 0 {
+			t.Errorf("%s: in %d, loaded %d, quarantined %d: clean generated data must load whole", tr.Name, tr.RowsIn, tr.RowsLoaded, tr.RowsQuarantined)
+		}
+		if got := scalar[int64](t, db, fmt.Sprintf("SELECT count(*) FROM main.%q", tr.Name)); got != tr.RowsLoaded {
+			t.Errorf("%s: warehouse has %d rows, report says %d", tr.Name, got, tr.RowsLoaded)
+		}
+		csvPath := filepath.Join(dir, "csv", tr.Name+".csv")
+		if got := scalar[int64](t, db, "SELECT count(*) FROM read_csv(?, header = true)", csvPath); got != tr.RowsLoaded {
+			t.Errorf("%s.csv has %d rows, want %d", tr.Name, got, tr.RowsLoaded)
+		}
+		pq := filepath.Join(dir, "parquet", tr.Name+".parquet")
+		if got := scalar[int64](t, db, "SELECT count(*) FROM read_parquet(?)", pq); got != tr.RowsLoaded {
+			t.Errorf("%s.parquet has %d rows, want %d", tr.Name, got, tr.RowsLoaded)
+		}
+		// The same values, not just the same count.
+		diff := scalar[int64](t, db, fmt.Sprintf("SELECT count(*) FROM (SELECT * FROM read_parquet(?) EXCEPT ALL SELECT * FROM main.%q)", tr.Name), pq)
+		if diff != 0 {
+			t.Errorf("%s.parquet has %d rows that differ from the warehouse", tr.Name, diff)
+		}
+	}
+	if len(rep.Outputs) != 2*7*2 { // two sinks, seven tables, each table file + its quarantine file
+		t.Errorf("%d outputs, want 28", len(rep.Outputs))
+	}
+	for _, sink := range []string{"csv", "parquet"} {
+		b, err := os.ReadFile(filepath.Join(dir, sink, stages.ManifestName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m stages.Manifest
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Tables) != 14 {
+			t.Errorf("%s manifest lists %d files, want 14", sink, len(m.Tables))
+		}
+		for _, e := range m.Tables {
+			if got := sha(t, filepath.Join(dir, sink, e.File)); got != e.SHA256 || e.RunID != rep.RunID {
+				t.Errorf("%s/%s: sha256 %s run %s, manifest says %s run %s", sink, e.File, got, rep.RunID, e.SHA256, e.RunID)
+			}
+		}
+	}
+	for _, st := range rep.Stages {
+		if st.Status != "ok" || st.Ended.Before(st.Started) {
+			t.Errorf("stage %s: %s, %v..%v", st.ID, st.Status, st.Started, st.Ended)
+		}
+	}
+}
+
+func TestRerunGivesIdenticalTablesAndBytes(t *testing.T) {
+	dir := t.TempDir()
+	plan := compile(t, dir, generatedSpec(dir, 0.005))
+	first := apply(t, plan)
+	second := apply(t, plan)
+	if first.RunID == second.RunID {
+		t.Fatal("two runs share a run id")
+	}
+	if len(first.Outputs) == 0 || len(first.Outputs) != len(second.Outputs) {
+		t.Fatalf("outputs %d then %d", len(first.Outputs), len(second.Outputs))
+	}
+	for i, o := range first.Outputs {
+		if p := second.Outputs[i]; p.Path != o.Path || p.SHA256 != o.SHA256 || p.Rows != o.Rows {
+			t.Errorf("%s: rerun wrote %s (%d rows), first run %s (%d rows)", o.Path, p.SHA256, p.Rows, o.SHA256, o.Rows)
+		}
+	}
+}
