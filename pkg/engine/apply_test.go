@@ -33,6 +33,9 @@ func allTables() string {
 // compile writes a spec into dir and compiles it, failing the test on diagnostics.
 func compile(t *testing.T, dir, body string) *spec.Plan {
 	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	path := filepath.Join(dir, "spec.yaml")
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
