@@ -24,7 +24,9 @@ type Options struct {
 	Parallelism int
 	// RunID names the run in outputs; empty means a fresh time-based id.
 	RunID string
-	// OnStage, when set, hears every stage start and end (for progress displays).
+	// OnStage, when set, hears every stage start and end (for progress displays), as
+	// they happen: a stage that ran ends from the walker's goroutine, so calls are
+	// concurrent; a stage that never ran (skipped, canceled) ends after the walk.
 	OnStage func(ev StageEvent)
 }
 
@@ -33,6 +35,10 @@ type StageEvent struct {
 	Stage  spec.Stage
 	Status string
 	Err    error
+	// Rows is what an ended stage handled, read from the report so a progress display
+	// needs no second source of counts: extract and validate the rows in, load the
+	// rows loaded, a sink the rows it wrote. Zero while running or when it did not end ok.
+	Rows int64
 }
 
 // Apply runs the plan. The report is complete even when the run fails; the error
@@ -89,6 +95,13 @@ func apply(ctx context.Context, plan *spec.Plan, o Options, rep *report.Report) 
 			err = fmt.Errorf("%s: %w", id, err)
 		}
 		n.started, n.ended = started, time.Now()
+		if o.OnStage != nil {
+			ev := StageEvent{Stage: n.spec, Status: string(endStatus(ctx, err)), Err: err}
+			if err == nil {
+				ev.Rows = stageRows(rep, n.spec)
+			}
+			o.OnStage(ev)
+		}
 		return err
 	})
 	cleanupErr := run.Cleanup(context.WithoutCancel(ctx))
@@ -109,7 +122,7 @@ func apply(ctx context.Context, plan *spec.Plan, o Options, rep *report.Report) 
 			}
 		}
 		rep.AddStage(st)
-		if o.OnStage != nil {
+		if o.OnStage != nil && n.started.IsZero() {
 			o.OnStage(StageEvent{Stage: n.spec, Status: string(out.Status), Err: out.Err})
 		}
 	}
@@ -121,7 +134,7 @@ func apply(ctx context.Context, plan *spec.Plan, o Options, rep *report.Report) 
 		return fmt.Errorf("run interrupted: %w", context.Cause(ctx))
 	}
 	if cleanupErr != nil {
-		errs = append(errs, fmt.Errorf("drop working tables: %w", cleanupErr))
+		errs = append(errs, fmt.Errorf("clean up: %w", cleanupErr))
 	}
 	return errors.Join(errs...)
 }
@@ -153,6 +166,31 @@ func graph(run *stages.Run, plan *spec.Plan) (*dag.Graph, map[string]*node, erro
 		}
 	}
 	return g, nodes, g.Validate()
+}
+
+// endStatus is how the walker will judge a stage's return (see dag.Walk), known
+// before the walker settles it so the event can be sent as the stage ends.
+func endStatus(ctx context.Context, err error) dag.Status {
+	switch {
+	case err == nil:
+		return dag.Succeeded
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		return dag.Canceled
+	}
+	return dag.Failed
+}
+
+// stageRows reads from the report the rows a stage that ended ok handled.
+func stageRows(rep *report.Report, s spec.Stage) int64 {
+	switch s.Kind {
+	case spec.StageExtract, spec.StageValidate:
+		return rep.Snapshot(s.Table).RowsIn
+	case spec.StageLoad:
+		return rep.Snapshot(s.Table).RowsLoaded
+	case spec.StageSink:
+		return rep.OutputRows(s.Sink, s.Table)
+	}
+	return 0
 }
 
 // tableStatus is the worst status of a table's stages.

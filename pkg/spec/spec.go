@@ -72,6 +72,11 @@ type Sink struct {
 	// Tables limits the sink to some tables; empty means every table of the spec.
 	Tables []string `json:"tables,omitempty"`
 
+	// motherduck: the database to write to, and the token (else MOTHERDUCK_TOKEN).
+	// The token is never printed: plans and reports leave it out.
+	Database string `json:"database,omitempty"`
+	Token    Secret `json:"token,omitempty"`
+
 	Pos diag.Pos `json:"-"`
 }
 

@@ -5,6 +5,7 @@ package stages
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -32,6 +33,12 @@ type Source interface {
 // Sink writes a loaded table somewhere.
 type Sink interface {
 	Write(ctx context.Context, run *Run, table *spec.TablePlan) error
+}
+
+// Finisher is a sink that holds something across tables (an attached database)
+// and lets it go once the run's stages are done.
+type Finisher interface {
+	Finish(ctx context.Context, run *Run) error
 }
 
 // SourceFactory builds a source from its spec block.
@@ -149,8 +156,23 @@ func stagedRelation(table string) string     { return sqlq.Ident("_ecomrun_stage
 func violationsRelation(table string) string { return sqlq.Ident("_ecomrun_violations_" + table) }
 func typedRelation(table string) string      { return sqlq.Ident("_ecomrun_typed_" + table) }
 
-// Cleanup drops the working relations of every table of the run.
+// Cleanup lets every sink finish and drops the working relations of every table.
 func (r *Run) Cleanup(ctx context.Context) error {
+	var errs []error
+	for name, s := range r.sinks {
+		if f, ok := s.(Finisher); ok {
+			if err := f.Finish(ctx, r); err != nil {
+				errs = append(errs, fmt.Errorf("sink %s: %w", name, err))
+			}
+		}
+	}
+	if err := r.dropWorkingTables(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Run) dropWorkingTables(ctx context.Context) error {
 	for _, t := range r.Plan.Tables {
 		for _, rel := range []string{stagedRelation(t.Name), violationsRelation(t.Name), typedRelation(t.Name)} {
 			if err := r.Warehouse.Exec(ctx, "DROP TABLE IF EXISTS "+rel); err != nil {

@@ -108,6 +108,13 @@ func (w *Warehouse) Exists(ctx context.Context, schema, table string) (bool, err
 	return n > 0, err
 }
 
+// Attached reports whether a database is attached under alias.
+func (w *Warehouse) Attached(ctx context.Context, alias string) (bool, error) {
+	var n int
+	err := w.DB.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", alias).Scan(&n)
+	return n > 0, err
+}
+
 // CreateFromArrow creates (or replaces) relation from an Arrow stream, which DuckDB
 // consumes batch by batch: the stream is never held whole in memory. query builds
 // the SELECT over the stream's view (a projection, a filter). It returns the number

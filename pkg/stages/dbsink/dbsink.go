@@ -1,0 +1,116 @@
+// Package dbsink writes loaded tables into another database: a DuckDB file (kind
+// duckdb) or MotherDuck (kind motherduck). Both share one path: ATTACH the target
+// once per run, replace each table (and its quarantine) in one transaction, DETACH
+// when the run ends. A rerun replaces rather than appends, so it never duplicates.
+package dbsink
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/ecomrun/ecomrun/pkg/report"
+	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/sqlq"
+	"github.com/ecomrun/ecomrun/pkg/stages"
+)
+
+// target is a database reachable by ATTACH.
+type target struct {
+	name  string
+	alias string // the catalog name the target is attached as
+	// attach makes the target reachable from the warehouse, or says why it is not.
+	attach func(ctx context.Context, run *stages.Run) error
+	// describe names the target in outputs and errors (no secrets).
+	describe string
+	// redact removes secrets from error text that came from elsewhere.
+	redact func(string) string
+
+	once      sync.Once
+	attachErr error
+}
+
+var (
+	_ stages.Sink     = (*target)(nil)
+	_ stages.Finisher = (*target)(nil)
+)
+
+func init() {
+	stages.RegisterSink("duckdb", func(s spec.Sink) (stages.Sink, error) {
+		path := s.Path
+		t := &target{name: s.Name, alias: alias(s.Name), describe: path, redact: func(m string) string { return m }}
+		t.attach = func(ctx context.Context, run *stages.Run) error {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				return err
+			}
+			return run.Warehouse.Exec(ctx, fmt.Sprintf("ATTACH %s AS %s", sqlq.String(path), sqlq.Ident(t.alias)))
+		}
+		return t, nil
+	})
+	stages.RegisterSink("motherduck", newMotherDuck)
+}
+
+func alias(sink string) string { return "_ecomrun_sink_" + sink }
+
+// Write replaces the table, and its quarantine when there is one, in the target.
+func (t *target) Write(ctx context.Context, run *stages.Run, table *spec.TablePlan) error {
+	t.once.Do(func() {
+		t.attachErr = t.attach(ctx, run)
+		if t.attachErr == nil {
+			// Once, here: concurrent creates of one schema conflict in DuckDB's catalog.
+			t.attachErr = run.Warehouse.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+sqlq.Qualified(t.alias, stages.QuarantineSchema))
+		}
+	})
+	if t.attachErr != nil {
+		return errors.New(t.redact(t.attachErr.Error()))
+	}
+	pairs := [][2]string{{"main", table.Name}}
+	if table.OnInvalid == spec.OnInvalidQuarantine {
+		pairs = append(pairs, [2]string{stages.QuarantineSchema, table.Name})
+	}
+	// One target, one transaction: a reader of the target sees the old table and
+	// quarantine or the new ones, never one of each.
+	err := run.Warehouse.Tx(ctx, func(tx *sql.Tx) error {
+		for _, p := range pairs {
+			q := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM %s", sqlq.Qualified(t.alias, p[0], p[1]), sqlq.Qualified(p[0], p[1]))
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("write %s to %s: %s", table.Name, t.describe, t.redact(err.Error()))
+	}
+	n, err := run.Warehouse.Count(ctx, sqlq.Qualified(t.alias, "main", table.Name))
+	if err != nil {
+		return errors.New(t.redact(err.Error()))
+	}
+	run.Report.AddOutput(report.Output{Sink: t.name, Table: table.Name, Path: t.describe + "#main." + table.Name, Rows: n})
+	return nil
+}
+
+// Finish detaches the target, so its file is closed and complete when the run ends.
+func (t *target) Finish(ctx context.Context, run *stages.Run) error {
+	attached, err := run.Warehouse.Attached(ctx, t.alias)
+	if err != nil || !attached {
+		return err
+	}
+	if err := run.Warehouse.Exec(ctx, "DETACH "+sqlq.Ident(t.alias)); err != nil {
+		return errors.New(t.redact(err.Error()))
+	}
+	return nil
+}
+
+// redactor hides every occurrence of a secret in a message.
+func redactor(secret string) func(string) string {
+	if secret == "" {
+		return func(m string) string { return m }
+	}
+	return func(m string) string { return strings.ReplaceAll(m, secret, "(secret)") }
+}
