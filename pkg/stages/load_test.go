@@ -15,7 +15,7 @@ func TestCheckAccountingCatchesAMismatch(t *testing.T) {
 	}{
 		{report.Table{RowsIn: 10, RowsLoaded: 7, RowsQuarantined: 2, RowsDropped: 1}, true},
 		{report.Table{RowsIn: 0}, true},
-		{report.Table{RowsIn: 10, RowsLoaded: 7, RowsQuarantined: 2}, false}, // a row vanished
+		{report.Table{RowsIn: 10, RowsLoaded: 7, RowsQuarantined: 2}, false},  // a row vanished
 		{report.Table{RowsIn: 10, RowsLoaded: 10, RowsQuarantined: 1}, false}, // a row appeared
 	} {
 		err := CheckAccounting("orders", tc.acct)
