@@ -6,7 +6,7 @@ BIN     := bin/ecomrun
 SPEC    ?= pipelines/daily.yaml
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build run test race bench fuzz check fmt vet tidy-check validate clean
+.PHONY: build run test race bench fuzz check fmt vet tidy-check validate clean moto bigquery-emulator
 
 build:
 	$(GO) build -ldflags "-X github.com/ecomrun/ecomrun/pkg/cli.Version=$(VERSION)" -o $(BIN) ./cmd/ecomrun
@@ -14,9 +14,22 @@ build:
 run: build
 	./$(BIN) apply $(SPEC) --report out/report.json
 
-test: build
+test: build moto bigquery-emulator
 	$(GO) test ./...
-	$(GO) test -race ./pkg/dag/ ./pkg/spec/ ./pkg/thelook/
+	$(GO) test -race ./pkg/dag/ ./pkg/spec/ ./pkg/thelook/ ./pkg/stages/s3sink/ ./pkg/stages/bigquery/
+
+# moto: the s3 sink's integration tests start moto's S3 server; this finds a Python
+# that has it, or installs it.
+moto:
+	@scripts/moto-python.sh >/dev/null
+test: export ECOMRUN_MOTO_PYTHON = $(shell scripts/moto-python.sh 2>/dev/null)
+
+# bigquery-emulator: the bigquery source's tests run goccy/bigquery-emulator. The script
+# builds it once into ~/.cache/ecomrun (minutes and GBs of memory the first time) and
+# prints its path, which the tests read from ECOMRUN_BIGQUERY_EMULATOR.
+bigquery-emulator:
+	@scripts/bigquery-emulator.sh >/dev/null
+test: export ECOMRUN_BIGQUERY_EMULATOR = $(shell scripts/bigquery-emulator.sh)
 
 validate: build
 	./$(BIN) validate pipelines/*.yaml
@@ -24,8 +37,10 @@ validate: build
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./pkg/thelook/ ./pkg/engine/
 
+# fuzz runs each fuzz target for FUZZTIME (their seed corpora run in every `make test`).
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $${FUZZTIME:-60s} ./pkg/spec/
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $${FUZZTIME:-60s} ./pkg/spec/
+	$(GO) test -run '^$$' -fuzz '^FuzzCheckExpression$$' -fuzztime $${FUZZTIME:-60s} ./pkg/rules/
 
 check: fmt vet tidy-check test
 

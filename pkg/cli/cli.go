@@ -23,9 +23,11 @@ const (
 // Version is set at build time with -ldflags "-X github.com/ecomrun/ecomrun/pkg/cli.Version=...".
 var Version = "dev"
 
-// streams are where a command writes.
+// streams are where a command writes. errTTY says stderr is a terminal, where
+// apply draws live progress bars instead of log lines.
 type streams struct {
 	out, err io.Writer
+	errTTY   bool
 }
 
 type command struct {
@@ -37,13 +39,14 @@ var commands = []command{
 	{"apply", "run a pipeline: extract, validate, load, sink", runApply},
 	{"validate", "check specs without running them", runValidate},
 	{"plan", "show the stages a spec compiles to; nothing runs", runPlan},
+	{"state", "show what the warehouse remembers between runs (watermarks, last runs)", runState},
 	{"schema", "print the spec's JSON Schema", runSchema},
 	{"version", "print the version", runVersion},
 }
 
 // Execute runs the command line and returns the process exit code.
 func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	s := streams{out: stdout, err: stderr}
+	s := streams{out: stdout, err: stderr, errTTY: isTerminal(stderr)}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(s.err)
 		if len(args) == 0 {

@@ -5,28 +5,35 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 
+	"github.com/ecomrun/ecomrun/pkg/plandiff"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 )
 
 type planArgs struct {
-	format string
-	file   string
+	format  string
+	file    string
+	against string
 }
 
+// planFormats are plan's outputs: text for a terminal, json for tools, markdown
+// to paste into a pull request, mermaid and dot for the DAG alone.
+var planFormats = []string{"text", "json", "markdown", "mermaid", "dot"}
+
 // runPlan compiles a spec and shows its stages and what each table reads, checks
-// and writes. Nothing runs and nothing is opened.
+// and writes. With --against OLD it shows what changes from OLD's plan instead.
+// Nothing runs and nothing is opened; the one call out is a source's cost estimate
+// (BigQuery's dry run, free), made only with credentials.
 func runPlan(ctx context.Context, args []string, s streams) int {
 	var a planArgs
 	fs := newFlags("plan", "SPEC", s)
-	fs.StringVar(&a.format, "format", "text", "output format: text or json")
+	fs.StringVar(&a.format, "format", "text", "output format: text, json, markdown, mermaid or dot")
+	fs.StringVar(&a.against, "against", "", "an older version of the spec: show what SPEC adds, removes or changes")
 	files, err := parse(fs, args)
 	if err != nil {
 		return parseExit(err)
 	}
-	if err := oneOf("format", a.format, "text", "json"); err != nil {
+	if err := oneOf("format", a.format, planFormats...); err != nil {
 		fmt.Fprintln(s.err, "ecomrun plan:", err)
 		return ExitUsage
 	}
@@ -39,14 +46,59 @@ func runPlan(ctx context.Context, args []string, s streams) int {
 	if plan == nil {
 		return code
 	}
-	if a.format == "json" {
-		enc := json.NewEncoder(s.out)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(map[string]any{"pipeline": plan.Spec.Name, "spec": plan.Spec, "plan": plan})
+	if a.against == "" {
+		printPlanAs(s.out, a.format, plan)
+		if a.format == "text" {
+			reads, note := planReads(ctx, plan)
+			printReads(s.out, reads, note)
+		}
 		return ExitOK
 	}
-	printPlan(s.out, plan)
+	old, code := compile(a.against, s)
+	if old == nil {
+		return code
+	}
+	printPlanDiffAs(s.out, a.format, old, plan, plandiff.Compare(old, plan))
 	return ExitOK
+}
+
+func printPlanAs(w io.Writer, format string, p *spec.Plan) {
+	switch format {
+	case "json":
+		writeJSON(w, map[string]any{"pipeline": p.Spec.Name, "spec": p.Spec, "plan": p})
+	case "markdown":
+		printPlanMarkdown(w, p, planGraph(p))
+	case "mermaid":
+		printMermaid(w, planGraph(p))
+	case "dot":
+		printDot(w, p.Spec.Name, planGraph(p))
+	default:
+		printPlan(w, p)
+	}
+}
+
+func printPlanDiffAs(w io.Writer, format string, old, new *spec.Plan, d *plandiff.Diff) {
+	g := diffGraph(old, new, d)
+	switch format {
+	case "json":
+		writeJSON(w, map[string]any{"pipeline": new.Spec.Name, "changed": !d.Empty(), "diff": d})
+	case "markdown":
+		printDiffMarkdown(w, d)
+		fmt.Fprintln(w)
+		printPlanMarkdown(w, new, g)
+	case "mermaid":
+		printMermaid(w, g)
+	case "dot":
+		printDot(w, new.Spec.Name, g)
+	default:
+		printDiffText(w, d)
+	}
+}
+
+func writeJSON(w io.Writer, v any) {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
 }
 
 // compile checks a spec and prints its diagnostics; a nil plan comes with the exit code.
@@ -58,58 +110,4 @@ func compile(file string, s streams) (*spec.Plan, int) {
 		return nil, ExitUsage
 	}
 	return plan, ExitOK
-}
-
-func printPlan(w io.Writer, p *spec.Plan) {
-	sp := p.Spec
-	fmt.Fprintf(w, "Pipeline %q (%s)\n", sp.Name, sp.File)
-	fmt.Fprintf(w, "  source:    %s\n", describeSource(sp.Source))
-	fmt.Fprintf(w, "  warehouse: %s\n", sp.Warehouse.Path)
-	for _, sk := range sp.Sinks {
-		fmt.Fprintf(w, "  sink %s:  %s %s\n", sk.Name, sk.Kind, sk.Path)
-	}
-	fmt.Fprintln(w, "\nTables:")
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  TABLE\tON INVALID\tRULES\tSINKS")
-	for _, t := range p.Tables {
-		var builtin, own int
-		for _, r := range t.Rules {
-			if r.Builtin {
-				builtin++
-			} else {
-				own++
-			}
-		}
-		fmt.Fprintf(tw, "  %s\t%s\t%d built-in + %d spec\t%s\n", t.Name, t.OnInvalid, builtin, own, orNone(strings.Join(t.Sinks, ", ")))
-	}
-	tw.Flush()
-	fmt.Fprintf(w, "\nStages (%d):\n", len(p.Stages))
-	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, st := range p.Stages {
-		deps := ""
-		if len(st.DependsOn) > 0 {
-			deps = "after " + strings.Join(st.DependsOn, ", ")
-		}
-		fmt.Fprintf(tw, "  %s\t%s\n", st.ID, deps)
-	}
-	tw.Flush()
-}
-
-func describeSource(s spec.Source) string {
-	switch s.Kind {
-	case "thelook":
-		return fmt.Sprintf("thelook generator (scale %g, seed %d)", s.Scale, s.Seed)
-	case "files":
-		return fmt.Sprintf("files (%s in %s)", s.Format, s.Dir)
-	case "bigquery":
-		return fmt.Sprintf("bigquery %s (billed to %s)", s.Dataset, s.Project)
-	}
-	return s.Kind
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
 }

@@ -52,8 +52,10 @@ func caretPad(line string, col int) string {
 	return b.String()
 }
 
-// printGitHub writes GitHub Actions workflow commands, which annotate the pull
-// request's diff at the diagnostic's place.
+// printGitHub writes GitHub Actions workflow commands,
+// "::error file=F,line=L,col=C,title=T::message", which annotate the pull
+// request's diff at the diagnostic's place. A position without a line (a file
+// that cannot be read) annotates the file alone: line=0 would point nowhere.
 func printGitHub(w io.Writer, ds diag.Diagnostics) {
 	for _, d := range ds {
 		kind := "error"
@@ -64,7 +66,15 @@ func printGitHub(w io.Writer, ds diag.Diagnostics) {
 		if d.Detail != "" {
 			msg += " (" + d.Detail + ")"
 		}
-		fmt.Fprintf(w, "::%s file=%s,line=%d,col=%d::%s\n", kind, githubEscapeProperty(d.Pos.File), d.Pos.Line, d.Pos.Col, githubEscapeData(msg))
+		props := []string{"file=" + githubEscapeProperty(d.Pos.File)}
+		if d.Pos.Line > 0 {
+			props = append(props, fmt.Sprintf("line=%d", d.Pos.Line))
+			if d.Pos.Col > 0 {
+				props = append(props, fmt.Sprintf("col=%d", d.Pos.Col))
+			}
+		}
+		props = append(props, "title="+githubEscapeProperty("ecomrun validate"))
+		fmt.Fprintf(w, "::%s %s::%s\n", kind, strings.Join(props, ","), githubEscapeData(msg))
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/ecomrun/ecomrun/pkg/report"
 )
@@ -15,12 +14,12 @@ import (
 // with a few offending rows, and what each sink wrote.
 func printSummary(w io.Writer, r *report.Report) {
 	fmt.Fprintf(w, "\nRun %s of %q: %s in %s\n\n", r.RunID, r.Pipeline, r.Status, r.Ended.Sub(r.Started).Round(1e6))
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "TABLE\tSTATUS\tROWS IN\tLOADED\tQUARANTINED\tDROPPED\t")
+	tt := textTable{right: []bool{false, false, true, true, true, true}}
+	tt.add("TABLE", "STATUS", "ROWS IN", "LOADED", "QUARANTINED", "DROPPED")
 	for _, t := range r.Tables {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t\n", t.Name, t.Status, t.RowsIn, t.RowsLoaded, t.RowsQuarantined, t.RowsDropped)
+		tt.add(t.Name, t.Status, fmt.Sprint(t.RowsIn), fmt.Sprint(t.RowsLoaded), fmt.Sprint(t.RowsQuarantined), fmt.Sprint(t.RowsDropped))
 	}
-	tw.Flush()
+	tt.write(w)
 
 	var broken []string
 	for _, t := range r.Tables {
@@ -38,11 +37,11 @@ func printSummary(w io.Writer, r *report.Report) {
 	}
 	if len(r.Outputs) > 0 {
 		fmt.Fprintln(w, "\nOutputs:")
-		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		tt := textTable{indent: "  ", right: []bool{false, false, true, true}}
 		for _, o := range r.Outputs {
-			fmt.Fprintf(tw, "  %s\t%s\t%d rows\t%s\n", o.Sink, o.Path, o.Rows, humanBytes(o.Bytes))
+			tt.add(o.Sink, o.Path, fmt.Sprintf("%d rows", o.Rows), humanBytes(o.Bytes))
 		}
-		tw.Flush()
+		tt.write(w)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/ecomrun/ecomrun/pkg/dag"
@@ -24,6 +25,10 @@ type Options struct {
 	Parallelism int
 	// RunID names the run in outputs; empty means a fresh time-based id.
 	RunID string
+	// FullRefresh forgets the stored state of the tables it names (all of them when
+	// it names none but is set) and replaces them whole, as in snapshot mode.
+	FullRefresh       bool
+	FullRefreshTables []string
 	// OnStage, when set, hears every stage start and end (for progress displays), as
 	// they happen: a stage that ran ends from the walker's goroutine, so calls are
 	// concurrent; a stage that never ran (skipped, canceled) ends after the walk.
@@ -52,7 +57,11 @@ func Apply(ctx context.Context, plan *spec.Plan, o Options) (*report.Report, err
 	}
 	rep := &report.Report{RunID: o.RunID, Pipeline: plan.Spec.Name, Spec: plan.Spec.File, Started: time.Now().UTC()}
 	for _, t := range plan.Tables {
-		rep.Table(t.Name)
+		mode := spec.ModeSnapshot
+		if t.Incremental != nil {
+			mode = spec.ModeIncremental
+		}
+		rep.Update(t.Name, func(rt *report.Table) { rt.Mode = mode })
 	}
 	err := apply(ctx, plan, o, rep)
 	rep.Ended = time.Now().UTC()
@@ -76,7 +85,10 @@ func apply(ctx context.Context, plan *spec.Plan, o Options, rep *report.Report) 
 		return err
 	}
 	defer wh.Close()
-	run, err := stages.NewRun(ctx, o.RunID, plan, wh, rep)
+	refresh := func(table string) bool {
+		return o.FullRefresh && (len(o.FullRefreshTables) == 0 || slices.Contains(o.FullRefreshTables, table))
+	}
+	run, err := stages.NewRun(ctx, o.RunID, plan, wh, rep, refresh)
 	if err != nil {
 		return err
 	}
@@ -104,7 +116,17 @@ func apply(ctx context.Context, plan *spec.Plan, o Options, rep *report.Report) 
 		}
 		return err
 	})
-	cleanupErr := run.Cleanup(context.WithoutCancel(ctx))
+	succeeded := func(table string) bool {
+		for _, s := range plan.Stages {
+			if s.Table == table && outcomes[s.ID].Status != dag.Succeeded {
+				return false
+			}
+		}
+		return true
+	}
+	cleanupErr := errors.Join(
+		run.CommitState(context.WithoutCancel(ctx), succeeded),
+		run.Cleanup(context.WithoutCancel(ctx)))
 
 	var errs []error
 	order := g.Nodes()

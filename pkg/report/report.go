@@ -27,8 +27,13 @@ type Report struct {
 
 // Table is one table's accounting: RowsIn = RowsLoaded + RowsQuarantined + RowsDropped.
 type Table struct {
-	Name            string      `json:"name"`
-	Status          string      `json:"status"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	// Mode is snapshot or incremental; an incremental read started at ReadFrom (the
+	// watermark less the lookback) and left the table at Watermark.
+	Mode            string      `json:"mode"`
+	ReadFrom        string      `json:"read_from,omitempty"`
+	Watermark       string      `json:"watermark,omitempty"`
 	RowsIn          int64       `json:"rows_in"`
 	RowsLoaded      int64       `json:"rows_loaded"`
 	RowsQuarantined int64       `json:"rows_quarantined"`
@@ -96,6 +101,29 @@ func (r *Report) Update(table string, fn func(t *Table)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	fn(t)
+}
+
+// Snapshot returns a copy of a table's record taken under the lock, for readers
+// such as progress displays while other stages still update the report.
+func (r *Report) Snapshot(table string) Table {
+	t := r.Table(table)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return *t
+}
+
+// OutputRows sums the rows a sink has written so far for a table (its files, and
+// a quarantine file where there is one).
+func (r *Report) OutputRows(sink, table string) int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var n int64
+	for _, o := range r.Outputs {
+		if o.Sink == sink && o.Table == table {
+			n += o.Rows
+		}
+	}
+	return n
 }
 
 // AddOutput records a written output.

@@ -91,7 +91,10 @@ func Compile(t Target, rs []Rule) (*Compiled, error) {
 	if len(rejects) > 0 {
 		reject = strings.Join(rejects, " OR ")
 	}
-	c.Violations = fmt.Sprintf(`WITH typed AS (SELECT rowid AS _row, %s FROM %s),
+	// NOT MATERIALIZED: a unique rule reads typed a second time, and DuckDB would then
+	// copy every column of the table into a temporary result first; inlined, each
+	// reader scans only the columns it needs (measured: half the pass's CPU time).
+	c.Violations = fmt.Sprintf(`WITH typed AS NOT MATERIALIZED (SELECT rowid AS _row, %s FROM %s),
 flags AS (SELECT _row, %s FROM typed)
 SELECT _row, list_filter([%s], x -> x IS NOT NULL) AS _violations, (%s) AS _reject
 FROM flags WHERE %s`,

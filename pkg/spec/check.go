@@ -99,6 +99,10 @@ func (c *checker) table(i int) {
 		return // reported as an unknown table
 	}
 	c.switches(i, t, m)
+	_, errs := incremental(*t, m)
+	for _, e := range errs {
+		c.report(t.Pos, []any{"tables", i, e.key}, "", "%s", e.msg)
+	}
 	first := c.inSpec[t.Name] == i
 	builtin := map[string]bool{}
 	for _, r := range builtinRules(*t, m) {
@@ -130,8 +134,12 @@ func (c *checker) table(i int) {
 			seen[r.Name] = j
 		}
 	}
-	if strings.Contains(t.Where, ";") {
-		c.report(t.Pos, []any{"tables", i, "where"}, "where is one SQL condition on the rows, not a statement", "where must not contain \";\"")
+	if t.Where != "" {
+		if m := thelook.Lookup(t.Name); m != nil {
+			if err := rules.CheckExpression(t.Where, m.ColumnNames()); err != nil {
+				c.report(t.Pos, []any{"tables", i, "where"}, "where is one SQL condition over the table's own columns", "where: %v", err)
+			}
+		}
 	}
 }
 
@@ -211,8 +219,8 @@ func (c *checker) rule(t *Table, m *thelook.Model, r rules.Rule, at func(string)
 			c.report(r.Pos, at("min"), "", "min %s is greater than max %s", display(r.Min), display(r.Max))
 		}
 	case rules.Expression:
-		if strings.Contains(r.SQL, ";") {
-			c.report(r.Pos, at("sql"), "an expression rule is one SQL condition on the row, not a statement", "sql must not contain \";\"")
+		if err := rules.CheckExpression(r.SQL, m.ColumnNames()); err != nil && r.SQL != "" {
+			c.report(r.Pos, at("sql"), "an expression rule is one boolean SQL condition over the row's own columns", "sql: %v", err)
 		}
 	case rules.Relationship:
 		c.relationship(t, r, at("to"))
@@ -252,7 +260,11 @@ func (c *checker) sinks() {
 				c.report(k.Pos, []any{"sinks", i, "tables", j}, "", "sink %q names table %q, which is not in this pipeline%s", k.Name, name, didYouMean(name, c.order))
 			}
 		}
+		if k.Kind == "s3" {
+			c.s3Sink(i, k)
+		}
 	}
+	c.s3Folders()
 }
 
 // cycles reports relationships that reference each other in a ring: a table's

@@ -43,6 +43,7 @@ func planTable(s *Spec, t Table) TablePlan {
 	for j, r := range t.Rules {
 		tp.Rules = append(tp.Rules, withDefaults(r, j+1))
 	}
+	tp.Incremental, _ = incremental(t, m)
 	for _, k := range s.Sinks {
 		if len(k.Tables) == 0 || slices.Contains(k.Tables, t.Name) {
 			tp.Sinks = append(tp.Sinks, k.Name)

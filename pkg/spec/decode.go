@@ -16,6 +16,8 @@ const (
 	DefaultScale  = 0.1
 	DefaultFormat = "csv"
 	DefaultRead   = "auto"
+	// DefaultDataset is where thelook_ecommerce lives on BigQuery: project.dataset.
+	DefaultDataset = "bigquery-public-data.thelook_ecommerce"
 )
 
 // decode fills a Spec from the checked value. The Spec's json tags are spelled like
@@ -94,12 +96,23 @@ func applyDefaults(s *Spec) {
 		if s.Source.Read == "" {
 			s.Source.Read = DefaultRead
 		}
+		if s.Source.Dataset == "" {
+			s.Source.Dataset = DefaultDataset
+		}
 	}
 	for i := range s.Tables {
 		t := &s.Tables[i]
 		t.OnInvalid = onInvalid(*t)
+		if t.Mode == "" {
+			t.Mode = ModeSnapshot
+		}
 		for j := range t.Rules {
 			t.Rules[j] = withDefaults(t.Rules[j], j+1)
+		}
+	}
+	for i := range s.Sinks {
+		if s.Sinks[i].Kind == "s3" {
+			s3Defaults(&s.Sinks[i])
 		}
 	}
 }

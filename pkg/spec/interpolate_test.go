@@ -164,7 +164,7 @@ source: {kind: thelook}
 warehouse: {path: w}
 tables:
   - name: orders
-    where: &cond "note <> '$$x'"
+    where: &cond "gender <> '$$x'"
   - name: users
     where: *cond
 `
@@ -173,7 +173,7 @@ tables:
 		t.Fatal(render(diags))
 	}
 	for _, tb := range s.Tables {
-		if tb.Where != "note <> '$x'" {
+		if tb.Where != "gender <> '$x'" {
 			t.Errorf("%s where = %q", tb.Name, tb.Where)
 		}
 	}

@@ -25,6 +25,8 @@ type TablePlan struct {
 	OnInvalid string       `json:"on_invalid"`
 	Where     string       `json:"where,omitempty"`
 	Limit     int64        `json:"limit,omitempty"`
+	// Incremental is set for tables in incremental mode.
+	Incremental *Incremental `json:"incremental,omitempty"`
 	// Sinks names the sinks this table is written to, in spec order.
 	Sinks []string `json:"sinks"`
 	// Pos is where the spec lists the table.

@@ -152,9 +152,13 @@ func (r *schemaReporter) unknownKeys(loc []string, keys []string) {
 // discriminator names the key that selects which other keys an object takes
 // (kind or check) and its value at loc.
 func (r *schemaReporter) discriminator(loc []string) (field, value string) {
-	field = "kind"
-	if objectAt(loc) == "rule" {
+	switch objectAt(loc) {
+	case "rule":
 		field = "check"
+	case "table":
+		field = "mode"
+	default:
+		field = "kind"
 	}
 	if n, ok := r.doc.lookup(toPath(append(slices.Clip(loc), field))...); ok {
 		value = n.Value

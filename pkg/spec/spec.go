@@ -60,6 +60,12 @@ type Table struct {
 	// Where filters the source rows (pushed into the source's query); Limit caps them, for development.
 	Where string `json:"where,omitempty"`
 	Limit int64  `json:"limit,omitempty"`
+	// Mode is snapshot (replace each run) or incremental (read past the watermark of
+	// Cursor, minus Lookback, and merge on PrimaryKey).
+	Mode       string `json:"mode,omitempty"`
+	Cursor     string `json:"cursor,omitempty"`
+	PrimaryKey string `json:"primary_key,omitempty"`
+	Lookback   any    `json:"lookback,omitempty"` // "3d", "12h", "30m", "10s", or a whole number
 
 	Pos diag.Pos `json:"-"`
 }
@@ -77,8 +83,26 @@ type Sink struct {
 	Database string `json:"database,omitempty"`
 	Token    Secret `json:"token,omitempty"`
 
+	// s3: objects under URL (s3://bucket/prefix/), one folder per table. Credentials
+	// come from the AWS SDK's default chain (environment, shared config and
+	// credentials files, Profile), never from the spec.
+	URL         string   `json:"url,omitempty"`
+	Format      string   `json:"format,omitempty"`      // parquet (default) | csv
+	Compression string   `json:"compression,omitempty"` // parquet: zstd (default), snappy, gzip, uncompressed; csv: none (default), gzip
+	Region      string   `json:"region,omitempty"`
+	Profile     string   `json:"profile,omitempty"`
+	Endpoint    string   `json:"endpoint,omitempty"` // an S3-compatible store's URL; empty means AWS
+	PathStyle   bool     `json:"path_style,omitempty"`
+	PartitionBy []string `json:"partition_by,omitempty"` // hive-style col=value/ folders
+
 	Pos diag.Pos `json:"-"`
 }
+
+// Table modes.
+const (
+	ModeSnapshot    = "snapshot"
+	ModeIncremental = "incremental"
+)
 
 // On-invalid policies.
 const (

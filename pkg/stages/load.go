@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ecomrun/ecomrun/pkg/failpoint"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
@@ -16,8 +17,9 @@ import (
 const QuarantineSchema = "quarantine"
 
 // load acts on validate's verdict in one transaction: rejected rows go to
-// quarantine (or are dropped), the rest replace the warehouse table. Readers see the
-// old table until the commit, then the new one, never a half.
+// quarantine (or are dropped), the rest replace the warehouse table (snapshot) or
+// are merged into it on the primary key (incremental, once a watermark exists).
+// Readers see the old table until the commit, then the new one, never a half.
 type load struct{ table *spec.TablePlan }
 
 var _ Stage = (*load)(nil)
@@ -25,53 +27,58 @@ var _ Stage = (*load)(nil)
 func (l *load) Run(ctx context.Context, run *Run) error {
 	name := l.table.Name
 	state := run.tables[name]
-	staged, viol := stagedRelation(name), violationsRelation(name)
 	target := sqlq.Qualified("main", name)
-	quarantine := sqlq.Qualified(QuarantineSchema, name)
-	rejected := fmt.Sprintf("SELECT _row FROM %s WHERE _reject", viol)
+	exists, err := run.Warehouse.Exists(ctx, "main", name)
+	if err != nil {
+		return err
+	}
+	merge := state.bound != nil && exists
 
 	var acct report.Table
-	err := run.Warehouse.Tx(ctx, func(tx *sql.Tx) error {
+	err = run.Warehouse.Tx(ctx, func(tx *sql.Tx) error {
 		if l.table.OnInvalid == spec.OnInvalidQuarantine {
-			if err := exec(ctx, tx,
-				fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS SELECT s.*, v._violations, %s AS _run_id
-					FROM %s s JOIN %s v ON s.rowid = v._row WHERE v._reject ORDER BY v._row`,
-					quarantine, sqlq.String(run.ID), staged, viol),
-			); err != nil {
+			if err := l.quarantine(ctx, tx, run, merge); err != nil {
 				return err
 			}
 		}
-		finished := staged
-		if state.raw {
-			// Text rows become the model's types; a value that does not cast broke a type rule and is gone by now.
-			finished = typedRelation(name)
-			if err := exec(ctx, tx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM %s WHERE rowid NOT IN (%s) ORDER BY rowid",
-				finished, castColumns(l.table), staged, rejected)); err != nil {
-				return err
-			}
-		} else if state.rejected > 0 {
-			if err := exec(ctx, tx, fmt.Sprintf("DELETE FROM %s WHERE rowid IN (%s)", staged, rejected)); err != nil {
-				return err
-			}
-		}
-		if err := exec(ctx, tx,
-			"DROP TABLE IF EXISTS "+target,
-			fmt.Sprintf("ALTER TABLE %s RENAME TO %s", finished, sqlq.Ident(name)),
-		); err != nil {
+		finished, err := l.valid(ctx, tx, state)
+		if err != nil {
 			return err
 		}
 		acct = report.Table{RowsIn: run.Report.Table(name).RowsIn}
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+target).Scan(&acct.RowsLoaded); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+finished).Scan(&acct.RowsLoaded); err != nil {
+			return err
+		}
+		if merge {
+			pk := sqlq.Ident(l.table.Incremental.PrimaryKey)
+			err = exec(ctx, tx,
+				fmt.Sprintf("DELETE FROM %s WHERE %s IN (SELECT %s FROM %s)", target, pk, pk, finished),
+				fmt.Sprintf("INSERT INTO %s SELECT * FROM %s ORDER BY rowid", target, finished),
+				"DROP TABLE "+finished)
+		} else {
+			err = exec(ctx, tx, "DROP TABLE IF EXISTS "+target, fmt.Sprintf("ALTER TABLE %s RENAME TO %s", finished, sqlq.Ident(name)))
+		}
+		if err != nil {
 			return err
 		}
 		switch l.table.OnInvalid {
 		case spec.OnInvalidQuarantine:
-			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+quarantine).Scan(&acct.RowsQuarantined); err != nil {
+			err := tx.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE _run_id = ?", sqlq.Qualified(QuarantineSchema, name)), run.ID).
+				Scan(&acct.RowsQuarantined)
+			if err != nil {
 				return err
 			}
 		case spec.OnInvalidDrop:
 			acct.RowsDropped = state.rejected
 		}
+		if inc := l.table.Incremental; inc != nil {
+			var wm sql.NullString
+			if err := tx.QueryRowContext(ctx, fmt.Sprintf("SELECT max(%s)::VARCHAR FROM %s", sqlq.Ident(inc.Cursor), target)).Scan(&wm); err != nil {
+				return err
+			}
+			state.watermark = wm.String
+		}
+		failpoint.Hit("load." + name)
 		// A row unaccounted for is a bug somewhere above: refuse to commit it.
 		return CheckAccounting(name, acct)
 	})
@@ -80,8 +87,45 @@ func (l *load) Run(ctx context.Context, run *Run) error {
 	}
 	run.Report.Update(name, func(t *report.Table) {
 		t.RowsLoaded, t.RowsQuarantined, t.RowsDropped = acct.RowsLoaded, acct.RowsQuarantined, acct.RowsDropped
+		t.Watermark = state.watermark
 	})
 	return nil
+}
+
+// quarantine sets this run's rejected rows aside with the rules they broke. A
+// snapshot replaces the quarantine; a merge replaces only the rows read again.
+func (l *load) quarantine(ctx context.Context, tx *sql.Tx, run *Run, merge bool) error {
+	name := l.table.Name
+	staged, viol, q := stagedRelation(name), violationsRelation(name), sqlq.Qualified(QuarantineSchema, name)
+	rows := fmt.Sprintf(`SELECT s.*, v._violations, %s AS _run_id FROM %s s JOIN %s v ON s.rowid = v._row WHERE v._reject ORDER BY v._row`,
+		sqlq.String(run.ID), staged, viol)
+	if !merge {
+		return exec(ctx, tx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", q, rows))
+	}
+	pk := sqlq.Ident(l.table.Incremental.PrimaryKey)
+	return exec(ctx, tx,
+		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s AS %s LIMIT 0", q, rows),
+		fmt.Sprintf("DELETE FROM %s WHERE %s::VARCHAR IN (SELECT %s::VARCHAR FROM %s)", q, pk, pk, staged),
+		fmt.Sprintf("INSERT INTO %s %s", q, rows))
+}
+
+// valid returns the relation holding the rows that broke no error rule, typed as
+// the model says: the staged table itself, less its rejects, when it is typed
+// already; a cast copy when the source gave text.
+func (l *load) valid(ctx context.Context, tx *sql.Tx, state *tableState) (string, error) {
+	name := l.table.Name
+	staged, viol := stagedRelation(name), violationsRelation(name)
+	rejected := fmt.Sprintf("SELECT _row FROM %s WHERE _reject", viol)
+	if state.raw {
+		// A value that does not cast broke a type rule, and its row is among the rejected.
+		typed := typedRelation(name)
+		return typed, exec(ctx, tx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM %s WHERE rowid NOT IN (%s) ORDER BY rowid",
+			typed, castColumns(l.table), staged, rejected))
+	}
+	if state.rejected > 0 {
+		return staged, exec(ctx, tx, fmt.Sprintf("DELETE FROM %s WHERE rowid IN (%s)", staged, rejected))
+	}
+	return staged, nil
 }
 
 // CheckAccounting fails unless every row in was loaded, quarantined or dropped.

@@ -2,12 +2,9 @@ package stages
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ecomrun/ecomrun/pkg/atomicfile"
+	"github.com/ecomrun/ecomrun/pkg/failpoint"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
@@ -90,20 +88,24 @@ func (s *fileSink) Write(ctx context.Context, run *Run, t *spec.TablePlan) error
 // copy writes a query's rows to <base>.<format> through a temporary file.
 func (s *fileSink) copy(ctx context.Context, run *Run, table, query, base string) (ManifestEntry, error) {
 	final := filepath.Join(s.dir, base+"."+s.format)
-	tmp := filepath.Join(s.dir, "."+base+"."+s.format+".tmp-"+run.ID)
+	tmpPrefix := filepath.Join(s.dir, "."+base+"."+s.format+".tmp-")
+	// A run killed before its rename leaves its temporary file behind: clear those.
+	if stale, _ := filepath.Glob(tmpPrefix + "*"); len(stale) > 0 {
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
+	tmp := tmpPrefix + run.ID
 	defer os.Remove(tmp)
-	res, err := run.Warehouse.DB.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (%s)", query, sqlq.String(tmp), copyOptions[s.format]))
+	rows, err := CopyTo(ctx, run, query, tmp, copyOptions[s.format])
 	if err != nil {
 		return ManifestEntry{}, fmt.Errorf("write %s: %w", final, err)
 	}
-	rows, err := res.RowsAffected()
+	size, sum, err := FileDigest(tmp)
 	if err != nil {
 		return ManifestEntry{}, err
 	}
-	size, sum, err := fileDigest(tmp)
-	if err != nil {
-		return ManifestEntry{}, err
-	}
+	failpoint.Hit("sink." + s.name + "." + base)
 	if err := os.Rename(tmp, final); err != nil {
 		return ManifestEntry{}, err
 	}
@@ -138,15 +140,4 @@ func (s *fileSink) updateManifest(run *Run, entries []ManifestEntry) error {
 		return err
 	}
 	return atomicfile.Write(path, append(b, '\n'))
-}
-
-func fileDigest(path string) (int64, string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	return n, hex.EncodeToString(h.Sum(nil)), err
 }

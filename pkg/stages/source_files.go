@@ -16,7 +16,10 @@ import (
 // so a value that does not parse is a row violation, not a crash.
 type filesSource struct{ dir, format string }
 
-var _ Source = (*filesSource)(nil)
+var (
+	_ Source    = (*filesSource)(nil)
+	_ Describer = (*filesSource)(nil)
+)
 
 func init() {
 	RegisterSource("files", func(s spec.Source) (Source, error) {
@@ -29,19 +32,31 @@ func init() {
 }
 
 func (s *filesSource) Extract(ctx context.Context, run *Run, t *spec.TablePlan, relation string) (bool, error) {
-	path := filepath.Join(s.dir, t.Name+"."+s.format)
+	path, reader := s.reader(t)
 	if _, err := os.Stat(path); err != nil {
 		return false, fmt.Errorf("source file for table %s: %w (the files source wants one %s.%s per table in %s)", t.Name, err, t.Name, s.format, s.dir)
-	}
-	reader := fmt.Sprintf("read_parquet(%s)", sqlq.String(path))
-	if s.format == "csv" {
-		reader = fmt.Sprintf("read_csv(%s, header = true, all_varchar = true)", sqlq.String(path))
 	}
 	if err := s.checkColumns(ctx, run, t, reader, path); err != nil {
 		return false, err
 	}
-	err := run.Warehouse.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", relation, projection(t, reader)))
+	err := run.Warehouse.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", relation, projection(t, reader, true, run.Bound(t.Name))))
 	return true, err
+}
+
+// reader is a table's file and the DuckDB table function that reads it.
+func (s *filesSource) reader(t *spec.TablePlan) (path, reader string) {
+	path = filepath.Join(s.dir, t.Name+"."+s.format)
+	reader = fmt.Sprintf("read_parquet(%s)", sqlq.String(path))
+	if s.format == "csv" {
+		reader = fmt.Sprintf("read_csv(%s, header = true, all_varchar = true)", sqlq.String(path))
+	}
+	return path, reader
+}
+
+// Describe is the query Extract runs over the table's file.
+func (s *filesSource) Describe(t *spec.TablePlan) string {
+	_, reader := s.reader(t)
+	return projection(t, reader, true, nil)
 }
 
 // checkColumns names every model column the file lacks, in one error.

@@ -24,6 +24,6 @@ func (s *thelookSource) Extract(ctx context.Context, run *Run, t *spec.TablePlan
 		return false, err
 	}
 	defer reader.Release()
-	_, err = run.Warehouse.CreateFromArrow(ctx, relation, reader, func(view string) string { return projection(t, view) })
+	_, err = run.Warehouse.CreateFromArrow(ctx, relation, reader, func(view string) string { return projection(t, view, false, run.Bound(t.Name)) })
 	return false, err
 }

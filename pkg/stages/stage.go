@@ -85,22 +85,23 @@ type Run struct {
 
 // tableState is a table's progress through extract -> validate -> load.
 type tableState struct {
-	raw bool
+	// bound limits an incremental read to what is new; nil reads everything.
+	bound *Bound
+	raw   bool
 	// rejected counts the rows an error-severity rule rejected.
 	rejected int64
+	// watermark is the largest cursor value after the load, for incremental tables.
+	watermark string
 }
 
-// NewRun builds the source and sinks a plan names, and creates the warehouse schemas
-// the stages share (once, here: concurrent creates conflict in DuckDB's catalog).
-// It fails on a kind no package registered.
-func NewRun(ctx context.Context, id string, plan *spec.Plan, wh *warehouse.Warehouse, rep *report.Report) (*Run, error) {
-	newSource, ok := sources[plan.Spec.Source.Kind]
-	if !ok {
-		return nil, fmt.Errorf("source kind %q is not available (have %v)", plan.Spec.Source.Kind, kinds(sources))
-	}
-	src, err := newSource(plan.Spec.Source)
+// NewRun builds the source and sinks a plan names, creates the warehouse schemas
+// the stages share (once, here: concurrent creates conflict in DuckDB's catalog) and
+// reads the incremental tables' watermarks, forgetting those of the tables
+// fullRefresh names. It fails on a kind no package registered.
+func NewRun(ctx context.Context, id string, plan *spec.Plan, wh *warehouse.Warehouse, rep *report.Report, fullRefresh func(table string) bool) (*Run, error) {
+	src, err := NewSource(plan.Spec.Source)
 	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", plan.Spec.Source.Kind, err)
+		return nil, err
 	}
 	run := &Run{ID: id, Plan: plan, Warehouse: wh, Report: rep, source: src,
 		sinks: map[string]Sink{}, tables: map[string]*tableState{}}
@@ -116,7 +117,18 @@ func NewRun(ctx context.Context, id string, plan *spec.Plan, wh *warehouse.Wareh
 	for _, t := range plan.Tables {
 		run.tables[t.Name] = &tableState{}
 	}
-	if err := wh.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+sqlq.Ident(QuarantineSchema)); err != nil {
+	for _, schema := range []string{QuarantineSchema, StateSchema} {
+		if err := wh.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+sqlq.Ident(schema)); err != nil {
+			return nil, err
+		}
+	}
+	if err := createStateTable(ctx, wh); err != nil {
+		return nil, err
+	}
+	if err := run.loadBounds(ctx, fullRefresh); err != nil {
+		return nil, err
+	}
+	if err := run.open(ctx); err != nil {
 		return nil, err
 	}
 	return run, nil
@@ -168,6 +180,9 @@ func (r *Run) Cleanup(ctx context.Context) error {
 	}
 	if err := r.dropWorkingTables(ctx); err != nil {
 		errs = append(errs, err)
+	}
+	if err := r.closeSource(); err != nil {
+		errs = append(errs, fmt.Errorf("source: %w", err))
 	}
 	return errors.Join(errs...)
 }

@@ -1,6 +1,7 @@
 package thelook
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -84,8 +85,10 @@ func (s *usersSource) visit(id int64, _ *ids, g *gate) {
 	appendString(s.postalCode, p.loc.postalCode)
 	appendString(s.city, p.loc.city)
 	appendString(s.country, p.loc.country)
-	lat := p.loc.lat + (r.float64()-0.5)*0.1
-	lon := p.loc.lon + (r.float64()-0.5)*0.1
+	// Six decimals (about 10 cm) keep every coordinate within the 15 significant
+	// digits BigQuery prints in WKT, so a round trip through it changes nothing.
+	lat := roundTo6(p.loc.lat + (r.float64()-0.5)*0.1)
+	lon := roundTo6(p.loc.lon + (r.float64()-0.5)*0.1)
 	s.latitude.Append(lat)
 	s.longitude.Append(lon)
 	appendString(s.source, UserTrafficSources[r.pick(userSourceWeights)].(string))
@@ -104,3 +107,5 @@ func appendLower(b []byte, s string) []byte {
 	}
 	return b
 }
+
+func roundTo6(x float64) float64 { return math.Round(x*1e6) / 1e6 }

@@ -68,6 +68,25 @@ func TestCreateFromArrowStreamsEveryBatch(t *testing.T) {
 
 // The load stage relies on DuckDB taking a delete, a drop and a rename in one
 // transaction, and on a rollback leaving the old table in place.
+// DuckDB pushes comparison filters into the Arrow scan, which applies none of them;
+// CreateFromArrow must still filter.
+func TestCreateFromArrowAppliesComparisonFilters(t *testing.T) {
+	w := open(t)
+	for cond, want := range map[string]int64{
+		"id >= 2000":               500,
+		"id >= 2000 AND id < 2100": 100,
+		"label = 'x'":              0,
+		"label = 'row' AND id < 3": 3,
+	} {
+		n, err := w.CreateFromArrow(context.Background(), "t", numbers(2500), func(view string) string {
+			return "SELECT id, label FROM " + view + " WHERE " + cond
+		})
+		if err != nil || n != want {
+			t.Errorf("WHERE %s: %d rows (%v), want %d", cond, n, err, want)
+		}
+	}
+}
+
 func TestSwapInOneTransaction(t *testing.T) {
 	w := open(t)
 	ctx := context.Background()

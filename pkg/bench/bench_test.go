@@ -1,0 +1,130 @@
+package bench
+
+import (
+	"context"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ecomrun/ecomrun/pkg/warehouse"
+)
+
+// TestMain lets the test binary be the benchmark's child process, as the
+// ecomrun-bench command is its own.
+func TestMain(m *testing.M) {
+	if job, ok := ChildJob(); ok {
+		os.Exit(RunChild(context.Background(), job, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+const dailySpec = "../../pipelines/daily.yaml"
+
+// TestDriverProducesFigures runs every measurement once at a tiny scale, in child
+// processes, and checks that each produced figures and the table prints them. It
+// asserts nothing about speed: that is the benchmark's report, not a test.
+func TestDriverProducesFigures(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Config{Scales: []float64{0.01}, Runs: 1, Spec: dailySpec, Exe: exe, TempDir: t.TempDir(), CPUProfileDir: t.TempDir()}
+	figs, err := Run(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(figs) != 1 {
+		t.Fatalf("%d scales of figures, want 1", len(figs))
+	}
+	f := figs[0]
+	for _, kind := range Kinds {
+		r := f.Median[kind]
+		if r.Rows == 0 || r.Seconds <= 0 || r.PeakRSS <= 0 {
+			t.Errorf("%s: %d rows in %v s, peak RSS %d: want all above 0", kind, r.Rows, r.Seconds, r.PeakRSS)
+		}
+	}
+	if r := f.Median[KindValidate]; r.RowwiseSeconds <= 0 {
+		t.Errorf("row-by-row validation took %v s", r.RowwiseSeconds)
+	}
+	var kinds []string
+	for _, s := range f.Median[KindApply].Stages {
+		kinds = append(kinds, s.Kind)
+		if s.Rows != f.Median[KindApply].Rows {
+			t.Errorf("stage kind %s handled %d rows, want %d", s.Kind, s.Rows, f.Median[KindApply].Rows)
+		}
+	}
+	if got, want := strings.Join(kinds, ","), "extract,validate,load,sink csv,sink parquet"; got != want {
+		t.Errorf("apply's stage kinds %s, want %s", got, want)
+	}
+	if p := filepath.Join(c.CPUProfileDir, "apply-scale0.01.pprof"); !nonEmpty(p) {
+		t.Errorf("no CPU profile at %s", p)
+	}
+	var out strings.Builder
+	Render(&out, "test machine", c.Runs, figs)
+	for _, want := range []string{"apply / bare DuckDB", "generator ≥ 3M rows/s", "validation ≥ 10M rows/s", "apply peak RSS ≤ 1 GiB", "sink parquet"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the table lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestRowByRowAgreesWithSQL breaks rules of every kind the default pipeline runs
+// and checks that the row-by-row pass counts exactly what the SQL pass does, per
+// rule: the comparison the benchmark prints is between two equal validations.
+func TestRowByRowAgreesWithSQL(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	plan, err := loadPlan(Job{Spec: dailySpec, Scale: 0.005, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh, err := warehouse.Open(ctx, filepath.Join(dir, "v.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wh.Close()
+	if err := loadTyped(ctx, wh, plan); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"UPDATE orders SET status = 'Lost' WHERE order_id % 50 = 1",                                                     // accepted_values
+		"UPDATE orders SET num_of_item = 9 WHERE order_id % 70 = 2",                                                     // range
+		"UPDATE orders SET shipped_at = created_at - INTERVAL 1 DAY WHERE order_id % 40 = 3 AND shipped_at IS NOT NULL", // expressions
+		"UPDATE orders SET returned_at = NULL WHERE status = 'Returned' AND order_id % 3 = 0",                           // status/timestamps
+		"UPDATE users SET id = 1 WHERE id IN (2, 3)",                                                                    // unique
+		"UPDATE users SET created_at = NULL WHERE id % 90 = 5",                                                          // not_null
+		"UPDATE events SET browser = 'Lynx' WHERE id % 100 = 7",                                                         // accepted_values on events
+		"UPDATE inventory_items SET sold_at = created_at - INTERVAL 1 HOUR WHERE id % 60 = 1",
+		"UPDATE order_items SET inventory_item_id = 1 WHERE id IN (5, 6)",
+		"UPDATE products SET cost = -1 WHERE id % 30 = 4",
+	} {
+		if err := wh.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	rows, bySQL, err := sqlPass(ctx, wh.DB, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	goRows, byGo, err := goPass(ctx, wh.DB, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != goRows || !maps.Equal(bySQL, byGo) {
+		t.Errorf("rows %d vs %d\nSQL %v\nGo  %v", rows, goRows, bySQL, byGo)
+	}
+	for _, rule := range []string{"orders.status_accepted", "orders.num_of_item_range", "orders.timestamps_in_order",
+		"orders.shipped_after_created", "orders.timestamps_match_status", "users.id_unique", "users.created_at_not_null",
+		"events.browser_accepted", "inventory_items.sold_after_created", "order_items.inventory_item_id_unique", "products.cost_range"} {
+		if bySQL[rule] == 0 {
+			t.Errorf("no row broke %s: the test does not test it", rule)
+		}
+	}
+}
+
+func nonEmpty(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Size() > 0
+}

@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ecomrun/ecomrun/pkg/plandiff"
+	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/stages"
+)
+
+// printPlanMarkdown writes a plan as GitHub-flavoured Markdown for a pull request:
+// the DAG as a Mermaid diagram (GitHub draws it), a table of what each table
+// reads, checks and writes, the sinks, and the queries sources can state.
+func printPlanMarkdown(w io.Writer, p *spec.Plan, g graph) {
+	sp := p.Spec
+	fmt.Fprintf(w, "### ecomrun plan: %s\n\n", code(sp.Name))
+	fmt.Fprintf(w, "%s · source: %s · warehouse: %s · %s, %s\n\n", code(sp.File), mdText(describeSource(sp.Source)),
+		code(sp.Warehouse.Path), plural(len(p.Tables), "table"), plural(len(p.Stages), "stage"))
+	fmt.Fprintln(w, "```mermaid")
+	printMermaid(w, g)
+	fmt.Fprint(w, "```\n\n")
+
+	fmt.Fprintln(w, "| table | reads | checks | mode | on invalid | writes |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
+	var queries []string
+	for _, t := range p.Tables {
+		reads := sp.Source.Kind + " " + code(t.Name)
+		if t.Where != "" {
+			reads += " where " + code(t.Where)
+		}
+		if t.Limit > 0 {
+			reads += fmt.Sprintf(", at most %d rows", t.Limit)
+		}
+		if q, ok := stages.DescribeRead(sp.Source, &t); ok {
+			reads += " (query below)"
+			queries = append(queries, fmt.Sprintf("%s:\n\n```sql\n%s\n```\n", code(t.Name), q))
+		}
+		writes := make([]string, len(t.Sinks))
+		for i, s := range t.Sinks {
+			writes[i] = code(s)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", code(t.Name), reads, checksCell(t), mdText(tableMode(t)),
+			t.OnInvalid, orNone(strings.Join(writes, ", ")))
+	}
+	if len(sp.Sinks) > 0 {
+		fmt.Fprintln(w, "\n| sink | kind | writes to | tables |")
+		fmt.Fprintln(w, "| --- | --- | --- | --- |")
+		for _, s := range sp.Sinks {
+			tables := "all"
+			if len(s.Tables) > 0 {
+				tables = strings.Join(s.Tables, ", ")
+			}
+			where := strings.TrimSpace(strings.TrimPrefix(describeSink(s), s.Kind))
+			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", code(s.Name), s.Kind, code(where), tables)
+		}
+	}
+	if len(queries) > 0 {
+		fmt.Fprintf(w, "\n<details><summary>Queries the source runs</summary>\n\n%s\n</details>\n", strings.Join(queries, "\n"))
+	}
+}
+
+// checksCell counts a table's built-in rules and names each spec rule with what it checks.
+func checksCell(t spec.TablePlan) string {
+	builtin, own := ruleCounts(t.Rules)
+	cell := fmt.Sprintf("%d built-in", builtin)
+	if own == 0 {
+		return cell
+	}
+	cell += fmt.Sprintf(" + %d spec:", own)
+	for _, r := range t.Rules {
+		if !r.Builtin {
+			cell += "<br>" + code(r.Name) + " " + mdText(plandiff.RuleSummary(r))
+		}
+	}
+	return cell
+}
+
+// printDiffMarkdown writes a plan diff as a Markdown table, a row per change.
+func printDiffMarkdown(w io.Writer, d *plandiff.Diff) {
+	fmt.Fprintf(w, "### ecomrun plan changes: %s → %s\n\n", code(d.Old), code(d.New))
+	if d.Empty() {
+		fmt.Fprintln(w, "No changes: the new spec plans the same as the old one.")
+		return
+	}
+	fmt.Fprintf(w, "%s\n\n", diffSummary(d))
+	fmt.Fprintln(w, "| change | what | details |")
+	fmt.Fprintln(w, "| --- | --- | --- |")
+	row := func(change, what string, details []string) {
+		fmt.Fprintf(w, "| %s | %s | %s |\n", change, what, strings.Join(details, "<br>"))
+	}
+	fieldLines := func(fs []plandiff.Field, change string) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, mdWords.field(f, change == plandiff.Added))
+		}
+		return out
+	}
+	for _, blk := range []struct {
+		what   string
+		fields []plandiff.Field
+	}{{"pipeline", d.Pipeline}, {"source", d.Source}, {"warehouse", d.Warehouse}} {
+		if len(blk.fields) > 0 {
+			row(plandiff.Changed, blk.what, fieldLines(blk.fields, plandiff.Changed))
+		}
+	}
+	for _, t := range d.Tables {
+		var details []string
+		if t.Change != plandiff.Removed {
+			details = fieldLines(t.Fields, t.Change)
+		}
+		for _, r := range t.Rules {
+			details = append(details, mdWords.rule(r))
+		}
+		row(t.Change, "table "+code(t.Name), details)
+	}
+	for _, s := range d.Sinks {
+		var details []string
+		if s.Change != plandiff.Removed {
+			details = fieldLines(s.Fields, s.Change)
+		}
+		row(s.Change, "sink "+code(s.Name), details)
+	}
+}
+
+var mdWords = diffWords{value: code, text: mdText, arrow: "→"}
+
+// code wraps text in a Markdown code span that survives inside a table cell.
+func code(s string) string {
+	if s == "" {
+		return ""
+	}
+	tick := "`"
+	if strings.Contains(s, "`") {
+		tick = "``"
+	}
+	return tick + mdCell(s) + tick
+}
+
+// mdText escapes text for a table cell: pipes end cells, and < would open HTML.
+func mdText(s string) string {
+	return strings.NewReplacer("<", "&lt;", ">", "&gt;").Replace(mdCell(s))
+}
+
+func mdCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}

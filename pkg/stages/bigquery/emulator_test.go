@@ -1,0 +1,237 @@
+package bigquery_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	gbq "cloud.google.com/go/bigquery"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"google.golang.org/api/option"
+
+	"github.com/ecomrun/ecomrun/pkg/thelook"
+)
+
+// The tests run the real client library against goccy/bigquery-emulator, a BigQuery
+// implementation of its own (REST, SQL through googlesqlite). Building it takes
+// minutes, so scripts/bigquery-emulator.sh builds it once into a cache folder and
+// `make test` runs that first; ECOMRUN_BIGQUERY_EMULATOR may name the binary.
+
+const (
+	testProject = "ecomrun-test"
+	testDataset = "thelook"
+	testScale   = 0.002
+	testSeed    = 7
+)
+
+// emulatorBinary finds the emulator, building it if need be. A missing emulator
+// fails the test with the command that builds it: these tests never skip.
+func emulatorBinary(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("ECOMRUN_BIGQUERY_EMULATOR"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("ECOMRUN_BIGQUERY_EMULATOR=%s: %v (build it with scripts/bigquery-emulator.sh)", p, err)
+		}
+		return p
+	}
+	script, err := filepath.Abs("../../../scripts/bigquery-emulator.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command("bash", script)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("the BigQuery emulator is missing and %s could not build it: %v\n%s\nbuild it with: bash scripts/bigquery-emulator.sh (or point ECOMRUN_BIGQUERY_EMULATOR at a binary)", script, err, stderr.String())
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// freePort returns a port nothing listens on, as far as anyone can tell.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// emulator is a running emulator loaded with generated thelook data.
+type emulator struct {
+	url  string // REST endpoint
+	grpc string // its own Storage Read API (the client panics on it; unused)
+}
+
+// startEmulator runs the emulator on free ports with the generated tables of the
+// given scale and seed in testProject.thelook, and kills it when the test ends.
+func startEmulator(t *testing.T) *emulator {
+	t.Helper()
+	bin := emulatorBinary(t)
+	data := filepath.Join(t.TempDir(), "data.json")
+	writeData(t, data)
+	port, grpcPort := freePort(t), freePort(t)
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "--project="+testProject, "--host=127.0.0.1",
+		fmt.Sprintf("--port=%d", port), fmt.Sprintf("--grpc-port=%d", grpcPort), "--data-from-yaml="+data)
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+		if t.Failed() {
+			t.Logf("emulator output:\n%s", logs.String())
+		}
+	})
+	e := &emulator{url: fmt.Sprintf("http://127.0.0.1:%d", port), grpc: fmt.Sprintf("127.0.0.1:%d", grpcPort)}
+	deadline := time.Now().Add(60 * time.Second) // loading the data takes a moment
+	for {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			c.Close()
+			break
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("the emulator exited: %v\n%s", err, logs.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the emulator did not listen on port %d:\n%s", port, logs.String())
+		}
+	}
+	e.geographies(t)
+	return e
+}
+
+// geographies creates the tables with GEOGRAPHY columns from their staging copies:
+// the emulator's data loader would store the WKT as a string, on which ST_ASTEXT fails.
+func (e *emulator) geographies(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := gbq.NewClient(ctx, testProject, option.WithEndpoint(e.url), option.WithoutAuthentication())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, table := range thelook.Tables {
+		var geo []string
+		for _, col := range thelook.Lookup(table).Columns {
+			if col.Type == thelook.Geography {
+				geo = append(geo, fmt.Sprintf("ST_GEOGFROMTEXT(%s) AS %s", col.Name, col.Name))
+			}
+		}
+		if len(geo) == 0 {
+			continue
+		}
+		sql := fmt.Sprintf("CREATE TABLE `%s.%s.%s` AS SELECT * REPLACE (%s) FROM `%s.staging.%s`",
+			testProject, testDataset, table, strings.Join(geo, ", "), testProject, table)
+		job, err := c.Query(sql).Run(ctx)
+		if err == nil {
+			_, err = job.Wait(ctx)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+}
+
+// writeData writes the emulator's data file (JSON, which its YAML loader reads):
+// every generated table in testProject.thelook, but those with a GEOGRAPHY column in
+// testProject.staging with the WKT as STRING, for geographies to convert.
+func writeData(t *testing.T, path string) {
+	t.Helper()
+	type column struct {
+		Name string `json:"name"`
+		Type string `json:"type"`
+	}
+	type table struct {
+		ID      string           `json:"id"`
+		Columns []column         `json:"columns"`
+		Data    []map[string]any `json:"data"`
+	}
+	type dataset struct {
+		ID     string  `json:"id"`
+		Tables []table `json:"tables"`
+	}
+	tables, staging := dataset{ID: testDataset}, dataset{ID: "staging"}
+	for _, name := range thelook.Tables {
+		m := thelook.Lookup(name)
+		tb := table{ID: name, Data: generatedRows(t, name)}
+		into := &tables
+		for _, c := range m.Columns {
+			typ := string(c.Type)
+			if c.Type == thelook.Geography {
+				typ, into = "STRING", &staging
+			}
+			tb.Columns = append(tb.Columns, column{Name: c.Name, Type: typ})
+		}
+		into.Tables = append(into.Tables, tb)
+	}
+	doc := map[string]any{"projects": []any{map[string]any{"id": testProject, "datasets": []dataset{tables, staging}}}}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// generatedRows is a table of the generator at the test's scale and seed, as rows.
+func generatedRows(t *testing.T, table string) []map[string]any {
+	t.Helper()
+	r, err := thelook.Generate(table, thelook.Options{Scale: testScale, Seed: testSeed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Release()
+	var rows []map[string]any
+	for r.Next() {
+		rec := r.RecordBatch()
+		for i := 0; i < int(rec.NumRows()); i++ {
+			row := map[string]any{}
+			for j, f := range rec.Schema().Fields() {
+				row[f.Name] = value(rec.Column(j), i)
+			}
+			rows = append(rows, row)
+		}
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// value is one Arrow value as the data file spells it.
+func value(col arrow.Array, i int) any {
+	if col.IsNull(i) {
+		return nil
+	}
+	switch c := col.(type) {
+	case *array.Int64:
+		return c.Value(i)
+	case *array.Float64:
+		return c.Value(i)
+	case *array.String:
+		return c.Value(i)
+	case *array.Timestamp:
+		return time.UnixMicro(int64(c.Value(i))).UTC().Format("2006-01-02T15:04:05.999999Z")
+	}
+	panic(fmt.Sprintf("no data file spelling for %s", col.DataType()))
+}

@@ -1,0 +1,215 @@
+package bigquery
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+
+	gbq "cloud.google.com/go/bigquery"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"google.golang.org/api/iterator"
+
+	"github.com/ecomrun/ecomrun/pkg/thelook"
+)
+
+// restBatchRows is the rows per Arrow batch built from REST pages: big enough that
+// per-batch costs vanish, small enough to stay a few MB for the widest table.
+const restBatchRows = 16 * 1024
+
+// restReader turns a REST row iterator into Arrow batches of the model's types.
+// DuckDB pulls a batch when it wants one and the iterator fetches a page when it
+// runs out, so memory stays at about a page plus a batch, whatever the table's size.
+type restReader struct {
+	refs  atomic.Int64
+	ctx   context.Context
+	it    *gbq.RowIterator
+	model *thelook.Model
+	rb    *array.RecordBuilder
+	row   []gbq.Value
+	cur   arrow.RecordBatch
+	err   error
+	done  bool
+	// checked is set once the result's columns are known to match the model.
+	checked bool
+}
+
+var _ array.RecordReader = (*restReader)(nil)
+
+func newRESTReader(ctx context.Context, it *gbq.RowIterator, m *thelook.Model) *restReader {
+	r := &restReader{ctx: ctx, it: it, model: m, rb: array.NewRecordBuilder(memory.DefaultAllocator, thelook.ArrowSchema(m))}
+	r.refs.Store(1)
+	return r
+}
+
+func (r *restReader) Retain() { r.refs.Add(1) }
+
+func (r *restReader) Release() {
+	if r.refs.Add(-1) == 0 {
+		r.release()
+		r.rb.Release()
+	}
+}
+
+func (r *restReader) release() {
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+}
+
+func (r *restReader) Schema() *arrow.Schema          { return r.rb.Schema() }
+func (r *restReader) RecordBatch() arrow.RecordBatch { return r.cur }
+func (r *restReader) Record() arrow.RecordBatch      { return r.cur }
+func (r *restReader) Err() error                     { return r.err }
+
+func (r *restReader) fail(err error) bool {
+	r.err = reason(r.ctx, err)
+	return false
+}
+
+// Next builds the next batch from as many rows as fit.
+func (r *restReader) Next() bool {
+	r.release()
+	if r.done || r.err != nil {
+		return false
+	}
+	n := 0
+	for n < restBatchRows {
+		err := r.it.Next(&r.row)
+		if errors.Is(err, iterator.Done) {
+			r.done = true
+			break
+		}
+		if err != nil {
+			return r.fail(err)
+		}
+		if !r.checked {
+			if err := r.checkSchema(); err != nil {
+				return r.fail(err)
+			}
+			r.checked = true
+		}
+		if err := r.appendRow(); err != nil {
+			return r.fail(err)
+		}
+		n++
+	}
+	if n == 0 {
+		return false
+	}
+	r.cur = r.rb.NewRecordBatch()
+	return true
+}
+
+// checkSchema makes sure the result's columns are the model's, in order: values are
+// matched by position.
+func (r *restReader) checkSchema() error {
+	cols := r.model.Columns
+	if len(r.it.Schema) != len(cols) {
+		return fmt.Errorf("the query returned %d columns, the model of %s has %d", len(r.it.Schema), r.model.Table, len(cols))
+	}
+	for i, f := range r.it.Schema {
+		if f.Name != cols[i].Name {
+			return fmt.Errorf("column %d is %q, the model says %q", i+1, f.Name, cols[i].Name)
+		}
+	}
+	return nil
+}
+
+// appendRow appends one row's values to the builders, typed by the model.
+func (r *restReader) appendRow() error {
+	if len(r.row) != len(r.model.Columns) {
+		return fmt.Errorf("a row has %d values, want %d", len(r.row), len(r.model.Columns))
+	}
+	for i, v := range r.row {
+		if v == nil {
+			r.rb.Field(i).AppendNull()
+			continue
+		}
+		ok := false
+		switch b := r.rb.Field(i).(type) {
+		case *array.Int64Builder:
+			var x int64
+			if x, ok = v.(int64); ok {
+				b.Append(x)
+			}
+		case *array.Float64Builder:
+			var x float64
+			if x, ok = v.(float64); ok {
+				b.Append(x)
+			}
+		case *array.StringBuilder:
+			var x string
+			if x, ok = v.(string); ok {
+				b.Append(x)
+			}
+		case *array.TimestampBuilder:
+			var x time.Time
+			if x, ok = v.(time.Time); ok {
+				b.Append(arrow.Timestamp(x.UnixMicro()))
+			}
+		}
+		if !ok {
+			c := r.model.Columns[i]
+			return fmt.Errorf("column %s (%s): unexpected value %v (%T)", c.Name, c.Type, v, v)
+		}
+	}
+	return nil
+}
+
+// storageStream feeds ipc.NewReader the Arrow IPC stream a Storage Read API session
+// delivers: the session's schema message, then each batch's message. The library's
+// own NewArrowIteratorReader would do it, but it drops errors other than Done (and
+// then dereferences a nil batch); this one hands them to the IPC reader.
+type storageStream struct {
+	it  gbq.ArrowIterator
+	buf bytes.Reader
+}
+
+func newStorageStream(it gbq.ArrowIterator) *storageStream {
+	s := &storageStream{it: it}
+	s.buf.Reset(it.SerializedArrowSchema())
+	return s
+}
+
+func (s *storageStream) Read(p []byte) (int, error) {
+	for s.buf.Len() == 0 {
+		batch, err := s.it.Next()
+		if errors.Is(err, iterator.Done) {
+			return 0, io.EOF
+		}
+		if err != nil {
+			return 0, err
+		}
+		s.buf.Reset(batch.Data)
+	}
+	return s.buf.Read(p)
+}
+
+// storageReader is an IPC reader over a storage stream, with errors explained.
+type storageReader struct {
+	*ipc.Reader
+	ctx context.Context
+}
+
+func newStorageReader(ctx context.Context, it gbq.ArrowIterator) (*storageReader, error) {
+	r, err := ipc.NewReader(newStorageStream(it), ipc.WithAllocator(memory.DefaultAllocator))
+	if err != nil {
+		return nil, fmt.Errorf("storage read API: %w", reason(ctx, err))
+	}
+	return &storageReader{Reader: r, ctx: ctx}, nil
+}
+
+func (r *storageReader) Err() error {
+	if err := r.Reader.Err(); err != nil {
+		return fmt.Errorf("storage read API: %w", reason(r.ctx, err))
+	}
+	return nil
+}

@@ -1,0 +1,38 @@
+package stages
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/ecomrun/ecomrun/pkg/sqlq"
+)
+
+// CopyTo writes the rows of query to dest with DuckDB's COPY and options (such as
+// "FORMAT parquet, COMPRESSION zstd") and returns how many rows it wrote. dest is a
+// file, or a folder to create when the options partition the rows (PARTITION_BY).
+// Every sink that writes files goes through it, so they all write the same bytes
+// for the same rows and options.
+func CopyTo(ctx context.Context, run *Run, query, dest, options string) (int64, error) {
+	res, err := run.Warehouse.DB.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (%s)", query, sqlq.String(dest), options))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// FileDigest returns a file's size and hex SHA-256, reading it once as a stream,
+// for manifests that let readers check what they read.
+func FileDigest(path string) (int64, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	return n, hex.EncodeToString(h.Sum(nil)), err
+}

@@ -1,0 +1,15 @@
+package s3sink
+
+import (
+	"testing"
+	"time"
+)
+
+// Tune sets the multipart part size and the longest retry backoff for one test:
+// small parts exercise multipart uploads on small files, a short backoff keeps
+// fault tests quick while still going through every retry.
+func Tune(t testing.TB, part int64, backoff time.Duration) {
+	oldPart, oldBackoff := partSize, maxBackoff
+	partSize, maxBackoff = part, backoff
+	t.Cleanup(func() { partSize, maxBackoff = oldPart, oldBackoff })
+}

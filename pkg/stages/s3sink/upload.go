@@ -1,0 +1,144 @@
+package s3sink
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"golang.org/x/sync/errgroup"
+)
+
+// upload sends a table's files, a few at a time. The first failure stops the rest
+// and is returned naming the table, the object and the store's answer.
+func (s *sink) upload(ctx context.Context, table string, files []localFile) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(filesInFlight)
+	for _, f := range files {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err // an earlier file failed: that is the error to report
+			}
+			if err := s.uploadFile(gctx, f); err != nil {
+				return fmt.Errorf("table %s: upload %s: %w", table, s.url(f.key), s.explain(err))
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// uploadFile streams one file to its key. Files larger than a part go multipart,
+// partsInFlight parts at a time; the transfer manager aborts a multipart upload
+// that fails, so no parts are left behind. Each request is retried by the client's
+// retryer, and carries a CRC32 checksum the store verifies.
+func (s *sink) uploadFile(ctx context.Context, f localFile) error {
+	r, err := os.Open(f.path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	_, err = s.transfer.UploadObject(ctx, &transfermanager.UploadObjectInput{
+		Bucket:      aws.String(s.bucket),
+		Key:         aws.String(f.key),
+		Body:        r,
+		ContentType: aws.String(s.contentType()),
+	}, func(o *transfermanager.Options) {
+		o.PartSizeBytes = partSize
+		o.MultipartUploadThreshold = partSize
+		o.Concurrency = partsInFlight
+	})
+	return err
+}
+
+// removeStale deletes, once m is published, the objects the previous manifest
+// listed and the strays of runs that failed before publishing (see strays).
+func (s *sink) removeStale(ctx context.Context, folder string, old, m *Manifest) error {
+	keep := map[string]bool{}
+	for _, k := range m.Keys() {
+		keep[k] = true
+	}
+	var stale []string
+	if old != nil {
+		for _, k := range old.Keys() {
+			// A manifest names keys of its own folder; anything else was not written here.
+			if !keep[k] && strings.HasPrefix(k, folder) {
+				stale = append(stale, k)
+			}
+		}
+	}
+	strays, err := s.strays(ctx, folder, keep)
+	if err != nil {
+		return err
+	}
+	for _, k := range strays {
+		if !slices.Contains(stale, k) {
+			stale = append(stale, k)
+		}
+	}
+	return s.deleteKeys(ctx, stale)
+}
+
+// strays lists the data objects in the table's folder that the manifest does not
+// keep: those of the previous run, and those a failed run could not remove (the
+// store was down). Only keys of the layout this sink writes count: partition
+// folders of its partition columns, then a part-<run>-<n> file. This assumes one
+// writer per table folder at a time, as the manifest itself does.
+func (s *sink) strays(ctx context.Context, folder string, keep map[string]bool) ([]string, error) {
+	var keys []string
+	pages := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(folder)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", s.url(folder), err)
+		}
+		for _, o := range page.Contents {
+			if k := aws.ToString(o.Key); !keep[k] && s.ours(strings.TrimPrefix(k, folder)) {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys, nil
+}
+
+// ours reports whether a key relative to the table folder has this sink's layout.
+func (s *sink) ours(rel string) bool {
+	parts := strings.Split(rel, "/")
+	if len(parts) != len(s.partitionBy)+1 {
+		return false
+	}
+	for i, col := range s.partitionBy {
+		if !strings.HasPrefix(parts[i], col+"=") {
+			return false
+		}
+	}
+	return partFile.MatchString(parts[len(parts)-1])
+}
+
+// deleteKeys deletes objects, 1000 (S3's limit) per request. Deleting a key that is
+// not there succeeds, so it can be given every key a run might have written.
+func (s *sink) deleteKeys(ctx context.Context, keys []string) error {
+	for batch := range slices.Chunk(keys, 1000) {
+		ids := make([]types.ObjectIdentifier, len(batch))
+		for i, k := range batch {
+			ids[i] = types.ObjectIdentifier{Key: aws.String(k)}
+		}
+		out, err := s.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{
+			Bucket: aws.String(s.bucket),
+			Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)},
+		})
+		if err != nil {
+			return fmt.Errorf("delete %d objects under %s: %w", len(batch), s.url(s.prefix), err)
+		}
+		if len(out.Errors) > 0 {
+			e := out.Errors[0]
+			return fmt.Errorf("delete %s: %s: %s (and %d more)", s.url(aws.ToString(e.Key)), aws.ToString(e.Code), aws.ToString(e.Message), len(out.Errors)-1)
+		}
+	}
+	return nil
+}

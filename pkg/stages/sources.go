@@ -1,0 +1,61 @@
+package stages
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/ecomrun/ecomrun/pkg/spec"
+)
+
+// Optional abilities of a source besides Describer. A source kind implements those
+// that make sense for it; the run and the plan command ask for them by type assertion.
+
+// Opener is a source that connects before any table is read (finding credentials,
+// building a client), so that what stops every table fails the run once, not once per table.
+type Opener interface {
+	Open(ctx context.Context) error
+}
+
+// Estimator is a source that can say before a run how many bytes reading a table
+// would scan, such as BigQuery's dry run; ecomrun plan prints it, because that is
+// what such a source bills.
+type Estimator interface {
+	// Estimate returns ErrNoEstimate when the source cannot tell (no credentials to ask with).
+	Estimate(ctx context.Context, t *spec.TablePlan) (int64, error)
+}
+
+// ErrNoEstimate is an Estimator with nothing to say.
+var ErrNoEstimate = errors.New("no estimate")
+
+// NewSource builds the source a spec names, without opening it.
+func NewSource(s spec.Source) (Source, error) {
+	newSource, ok := sources[s.Kind]
+	if !ok {
+		return nil, fmt.Errorf("source kind %q is not available (have %v)", s.Kind, kinds(sources))
+	}
+	src, err := newSource(s)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", s.Kind, err)
+	}
+	return src, nil
+}
+
+// open opens the run's source if it is an Opener; NewRun calls it last.
+func (r *Run) open(ctx context.Context) error {
+	if o, ok := r.source.(Opener); ok {
+		if err := o.Open(ctx); err != nil {
+			return fmt.Errorf("source %s: %w", r.Plan.Spec.Source.Kind, err)
+		}
+	}
+	return nil
+}
+
+// closeSource closes the run's source if it holds anything (an io.Closer); Cleanup calls it.
+func (r *Run) closeSource() error {
+	if c, ok := r.source.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
