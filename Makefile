@@ -34,8 +34,12 @@ test: export ECOMRUN_BIGQUERY_EMULATOR = $(shell scripts/bigquery-emulator.sh)
 validate: build
 	./$(BIN) validate pipelines/*.yaml
 
-bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./pkg/thelook/ ./pkg/engine/
+# bench measures the generator, validation, apply and bare DuckDB at scales 1 and 10,
+# each in a child process of its own (see BENCHMARKS.md). BENCH_SCALE=30 adds scale 30,
+# BENCH_SCALES=0.1 replaces the scales, BENCH_RUNS=3 prints medians of three runs.
+bench:
+	$(GO) build -o bin/ecomrun-bench ./cmd/ecomrun-bench
+	./bin/ecomrun-bench
 
 # fuzz runs each fuzz target for FUZZTIME (their seed corpora run in every `make test`).
 fuzz:

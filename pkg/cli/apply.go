@@ -34,7 +34,7 @@ func runApply(ctx context.Context, args []string, s streams) int {
 	fs.StringVar(&a.report, "report", "", "write the run report as JSON to this file")
 	fs.StringVar(&a.reportHTML, "report-html", "", "write the run report as one self-contained HTML page to this file")
 	fs.BoolVar(&a.quiet, "quiet", false, "print only errors and the summary")
-	fs.StringVar(&a.logFormat, "log-format", "text", "progress off a terminal: text (one line per stage) or json (one object per line)")
+	fs.StringVar(&a.logFormat, "log-format", "text", "progress: text (live bars on a terminal, else a line per stage) or json (an object per stage)")
 	fs.BoolVar(&a.fullRefresh, "full-refresh", false, "forget the stored watermarks and replace the tables whole")
 	fs.StringVar(&a.tables, "tables", "", "with --full-refresh: only these tables (comma-separated)")
 	files, err := parse(fs, args)

@@ -38,7 +38,7 @@ type command struct {
 var commands = []command{
 	{"apply", "run a pipeline: extract, validate, load, sink", runApply},
 	{"validate", "check specs without running them", runValidate},
-	{"plan", "show the stages a spec compiles to; nothing runs", runPlan},
+	{"plan", "show what a spec will do, or what a change does (--against); nothing runs", runPlan},
 	{"state", "show what the warehouse remembers between runs (watermarks, last runs)", runState},
 	{"schema", "print the spec's JSON Schema", runSchema},
 	{"version", "print the version", runVersion},

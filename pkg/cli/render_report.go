@@ -5,7 +5,9 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/ecomrun/ecomrun/pkg/report"
 )
@@ -79,6 +81,9 @@ func sampleRow(row map[string]string) string {
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(row)) {
 		v := row[k]
+		if strings.ContainsFunc(v, unicode.IsControl) {
+			v = strconv.Quote(v) // a value with a newline or escape must not break the summary's lines
+		}
 		if len(v) > 40 {
 			v = v[:37] + "..."
 		}

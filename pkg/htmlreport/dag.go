@@ -29,10 +29,11 @@ type Label struct {
 // Node is one stage's box.
 type Node struct {
 	ID, Kind, Label, Status string
-	// Detail is the second line: rows and duration, or why it did not run.
-	Detail     string
-	X, Y, W, H int
-	TextX      int
+	// Detail is the second line: rows and duration, or that it did not run;
+	// Title, the tooltip, says why.
+	Detail, Title string
+	X, Y, W, H    int
+	TextX         int
 }
 
 // Edge is one dependency, drawn as a path. Cross marks an edge between tables
@@ -87,7 +88,7 @@ func layoutDAG(plan *spec.Plan, r *report.Report) DAG {
 				sinkIndex++
 			}
 			n.TextX = n.X + nodeW/2
-			n.Status, n.Detail = nodeState(s, status[s.ID], r)
+			n.Status, n.Detail, n.Title = nodeState(s, status[s.ID], r)
 			d.Nodes = append(d.Nodes, n)
 			pos[s.ID] = n
 		}
@@ -105,21 +106,21 @@ func layoutDAG(plan *spec.Plan, r *report.Report) DAG {
 	return d
 }
 
-// nodeState is a stage's status and its box's second line.
-func nodeState(s spec.Stage, rs *report.Stage, r *report.Report) (string, string) {
+// nodeState is a stage's status, its box's second line and its tooltip.
+func nodeState(s spec.Stage, rs *report.Stage, r *report.Report) (status, detail, title string) {
 	if rs == nil {
-		return "pending", "did not end"
+		return "pending", "did not end", s.ID + ": did not end"
 	}
 	switch rs.Status {
 	case "ok":
-		rows := stageRows(s, r)
-		return "ok", fmt.Sprintf("%s rows · %s", groupDigits(rows), seconds(rs.Duration))
+		detail = fmt.Sprintf("%s rows · %s", groupDigits(stageRows(s, r)), seconds(rs.Duration))
+		return "ok", detail, s.ID + ": " + detail
 	case "skipped":
-		return "skipped", "skipped: " + rs.Cause + " failed"
+		return "skipped", "skipped", s.ID + ": skipped because " + rs.Cause + " failed"
 	case "failed":
-		return "failed", "failed after " + seconds(rs.Duration)
+		return "failed", "failed after " + seconds(rs.Duration), s.ID + ": " + rs.Error
 	}
-	return rs.Status, rs.Status
+	return rs.Status, rs.Status, s.ID + ": " + rs.Status
 }
 
 // edge draws a dependency: within a table, from the right side of one box to the

@@ -23,7 +23,7 @@ import (
 //go:embed report.html.tmpl
 var pageTemplate string
 
-var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{"digits": groupDigits}).Parse(pageTemplate))
+var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{"digits": groupDigits, "plural": plural}).Parse(pageTemplate))
 
 // Page is everything the template shows, laid out already: the template only
 // places values, so the geometry is tested in Go.
@@ -151,6 +151,14 @@ func sampleColumns(row map[string]string, model []string) []string {
 // Render writes the page as HTML.
 func Render(w io.Writer, p *Page) error {
 	return tmpl.Execute(w, p)
+}
+
+// plural writes a count with its noun: "1 rule", "3 rules".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func humanBytes(n int64) string {

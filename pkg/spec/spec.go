@@ -44,7 +44,7 @@ type Source struct {
 // Warehouse is the DuckDB database every table is loaded into.
 type Warehouse struct {
 	Path string `json:"path"`
-	// MemoryLimit is DuckDB's memory_limit, e.g. "2GB"; empty keeps DuckDB's default.
+	// MemoryLimit is DuckDB's memory_limit, e.g. "2GB"; empty means warehouse.DefaultMemoryLimit.
 	MemoryLimit string   `json:"memory_limit,omitempty"`
 	Pos         diag.Pos `json:"-"`
 }

@@ -68,6 +68,21 @@ func findCredentials(ctx context.Context, keyFile string) (*auth.Credentials, er
 	return creds, nil
 }
 
+// tokenTimeout bounds the first token exchange: with a token endpoint that does not
+// answer, the client would otherwise retry for ever inside every table's read.
+const tokenTimeout = 20 * time.Second
+
+// checkToken exchanges the credentials for an access token once, up front, so that
+// a bad key or an unreachable token endpoint fails the run at once and clearly.
+func checkToken(ctx context.Context, creds *auth.Credentials) error {
+	ctx, cancel := context.WithTimeout(ctx, tokenTimeout)
+	defer cancel()
+	if _, err := creds.Token(ctx); err != nil {
+		return fmt.Errorf("cannot get a Google access token with these credentials: %w (check the key file, its account's access and the network)", err)
+	}
+	return nil
+}
+
 // gcloudFile is where `gcloud auth application-default login` writes credentials,
 // as the auth library looks for it.
 func gcloudFile() string {

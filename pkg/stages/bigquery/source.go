@@ -128,6 +128,9 @@ func (s *Source) Open(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if err := checkToken(ctx, creds); err != nil {
+			return err
+		}
 		s.creds = creds
 	}
 	base := http.DefaultTransport.(*http.Transport).Clone()
