@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ecomrun/ecomrun/pkg/dag"
+	"github.com/ecomrun/ecomrun/pkg/redact"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
@@ -63,7 +64,9 @@ func Apply(ctx context.Context, plan *spec.Plan, o Options) (*report.Report, err
 		}
 		rep.Update(t.Name, func(rt *report.Table) { rt.Mode = mode })
 	}
-	err := apply(ctx, plan, o, rep)
+	// Cloud clients quote what they were given; no secret leaves through an error.
+	red := redact.New(plan.Spec.Secrets()...)
+	err := red.Error(apply(ctx, plan, o, rep, red))
 	rep.Ended = time.Now().UTC()
 	switch {
 	case err == nil:
@@ -79,7 +82,7 @@ func Apply(ctx context.Context, plan *spec.Plan, o Options) (*report.Report, err
 	return rep, err
 }
 
-func apply(ctx context.Context, plan *spec.Plan, o Options, rep *report.Report) error {
+func apply(ctx context.Context, plan *spec.Plan, o Options, rep *report.Report, red *redact.Redactor) error {
 	wh, err := warehouse.Open(ctx, plan.Spec.Warehouse.Path, warehouse.Options{MemoryLimit: plan.Spec.Warehouse.MemoryLimit})
 	if err != nil {
 		return err
@@ -104,7 +107,7 @@ func apply(ctx context.Context, plan *spec.Plan, o Options, rep *report.Report) 
 		started := time.Now()
 		err := n.stage.Run(ctx, run)
 		if err != nil {
-			err = fmt.Errorf("%s: %w", id, err)
+			err = red.Error(fmt.Errorf("%s: %w", id, err))
 		}
 		n.started, n.ended = started, time.Now()
 		if o.OnStage != nil {

@@ -35,3 +35,15 @@ func (s *Secret) UnmarshalJSON(b []byte) error {
 	*s = Secret(v)
 	return nil
 }
+
+// Secrets lists the secret values a spec holds, so that they can be masked in any
+// text that quotes them by accident.
+func (s *Spec) Secrets() []string {
+	var out []string
+	for _, k := range s.Sinks {
+		if k.Token != "" {
+			out = append(out, k.Token.Reveal())
+		}
+	}
+	return out
+}

@@ -52,6 +52,7 @@ func (l *load) Run(ctx context.Context, run *Run) error {
 		if merge {
 			pk := sqlq.Ident(l.table.Incremental.PrimaryKey)
 			err = exec(ctx, tx,
+				fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT DISTINCT %s FROM %s", changedRelation(name), pk, finished),
 				fmt.Sprintf("DELETE FROM %s WHERE %s IN (SELECT %s FROM %s)", target, pk, pk, finished),
 				fmt.Sprintf("INSERT INTO %s SELECT * FROM %s ORDER BY rowid", target, finished),
 				"DROP TABLE "+finished)
@@ -61,6 +62,7 @@ func (l *load) Run(ctx context.Context, run *Run) error {
 		if err != nil {
 			return err
 		}
+		state.merged = merge
 		switch l.table.OnInvalid {
 		case spec.OnInvalidQuarantine:
 			err := tx.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE _run_id = ?", sqlq.Qualified(QuarantineSchema, name)), run.ID).

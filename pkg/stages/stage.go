@@ -92,6 +92,8 @@ type tableState struct {
 	rejected int64
 	// watermark is the largest cursor value after the load, for incremental tables.
 	watermark string
+	// merged says the load merged rows into the table rather than replacing it.
+	merged bool
 }
 
 // NewRun builds the source and sinks a plan names, creates the warehouse schemas
@@ -167,6 +169,14 @@ func (r *Run) lock(key string) *sync.Mutex {
 func stagedRelation(table string) string     { return sqlq.Ident("_ecomrun_stage_" + table) }
 func violationsRelation(table string) string { return sqlq.Ident("_ecomrun_violations_" + table) }
 func typedRelation(table string) string      { return sqlq.Ident("_ecomrun_typed_" + table) }
+func changedRelation(table string) string    { return sqlq.Ident("_ecomrun_changed_" + table) }
+
+// Changed returns the relation holding the primary keys this run merged into a
+// table, so a sink can upsert just those; ok is false when the table was replaced
+// whole (snapshot mode, a first or a full-refresh run).
+func (r *Run) Changed(table string) (relation string, ok bool) {
+	return changedRelation(table), r.tables[table].merged
+}
 
 // Cleanup lets every sink finish and drops the working relations of every table.
 func (r *Run) Cleanup(ctx context.Context) error {
@@ -189,7 +199,7 @@ func (r *Run) Cleanup(ctx context.Context) error {
 
 func (r *Run) dropWorkingTables(ctx context.Context) error {
 	for _, t := range r.Plan.Tables {
-		for _, rel := range []string{stagedRelation(t.Name), violationsRelation(t.Name), typedRelation(t.Name)} {
+		for _, rel := range []string{stagedRelation(t.Name), violationsRelation(t.Name), typedRelation(t.Name), changedRelation(t.Name)} {
 			if err := r.Warehouse.Exec(ctx, "DROP TABLE IF EXISTS "+rel); err != nil {
 				return err
 			}

@@ -1,7 +1,8 @@
 // Package dbsink writes loaded tables into another database: a DuckDB file (kind
 // duckdb) or MotherDuck (kind motherduck). Both share one path: ATTACH the target
-// once per run, replace each table (and its quarantine) in one transaction, DETACH
-// when the run ends. A rerun replaces rather than appends, so it never duplicates.
+// once per run, write each table (and its quarantine) in one transaction: replace it
+// (snapshot) or upsert the rows this run merged, by primary key (incremental); DETACH
+// when the run ends. A rerun never appends what is there, so it never duplicates.
 package dbsink
 
 import (
@@ -75,11 +76,20 @@ func (t *target) Write(ctx context.Context, run *stages.Run, table *spec.TablePl
 	}
 	// One target, one transaction: a reader of the target sees the old table and
 	// quarantine or the new ones, never one of each.
-	err := run.Warehouse.Tx(ctx, func(tx *sql.Tx) error {
+	upsert, err := t.upsert(ctx, run, table)
+	if err != nil {
+		return errors.New(t.redact(err.Error()))
+	}
+	err = run.Warehouse.Tx(ctx, func(tx *sql.Tx) error {
 		for _, p := range pairs {
-			q := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM %s", sqlq.Qualified(t.alias, p[0], p[1]), sqlq.Qualified(p[0], p[1]))
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return err
+			stmts := []string{fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM %s", sqlq.Qualified(t.alias, p[0], p[1]), sqlq.Qualified(p[0], p[1]))}
+			if p[0] == "main" && upsert != nil {
+				stmts = upsert
+			}
+			for _, q := range stmts {
+				if _, err := tx.ExecContext(ctx, q); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -93,6 +103,28 @@ func (t *target) Write(ctx context.Context, run *stages.Run, table *spec.TablePl
 	}
 	run.Report.AddOutput(report.Output{Sink: t.name, Table: table.Name, Path: t.describe + "#main." + table.Name, Rows: n})
 	return nil
+}
+
+// upsert returns the statements that bring the target's table up to date by
+// primary key, when this run merged rows into an incremental table that the target
+// already has; nil means replace the table whole.
+func (t *target) upsert(ctx context.Context, run *stages.Run, table *spec.TablePlan) ([]string, error) {
+	changed, merged := run.Changed(table.Name)
+	if !merged {
+		return nil, nil
+	}
+	var n int
+	err := run.Warehouse.DB.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' AND table_name = ?",
+		t.alias, table.Name).Scan(&n)
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	dst, src := sqlq.Qualified(t.alias, "main", table.Name), sqlq.Qualified("main", table.Name)
+	pk := sqlq.Ident(table.Incremental.PrimaryKey)
+	return []string{
+		fmt.Sprintf("DELETE FROM %s WHERE %s IN (SELECT %s FROM %s)", dst, pk, pk, changed),
+		fmt.Sprintf("INSERT INTO %s SELECT * FROM %s WHERE %s IN (SELECT %s FROM %s)", dst, src, pk, pk, changed),
+	}, nil
 }
 
 // Finish detaches the target, so its file is closed and complete when the run ends.
