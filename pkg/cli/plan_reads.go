@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
 )
@@ -71,14 +72,14 @@ func printReads(w io.Writer, reads []tableRead, note string) {
 	for _, r := range reads {
 		fmt.Fprintf(w, "  %s: %s\n", r.table, r.query)
 		if r.bytes >= 0 {
-			fmt.Fprintf(w, "    scans %s (%d bytes, dry run)\n", humanBytes(r.bytes), r.bytes)
+			fmt.Fprintf(w, "    scans %s (%d bytes, dry run)\n", report.Bytes(r.bytes), r.bytes)
 			total += r.bytes
 		} else {
 			estimated = false
 		}
 	}
 	if estimated {
-		fmt.Fprintf(w, "  in all: %s (%d bytes)\n", humanBytes(total), total)
+		fmt.Fprintf(w, "  in all: %s (%d bytes)\n", report.Bytes(total), total)
 	}
 	if note != "" {
 		fmt.Fprintf(w, "  (%s)\n", note)

@@ -41,7 +41,7 @@ func printSummary(w io.Writer, r *report.Report) {
 		fmt.Fprintln(w, "\nOutputs:")
 		tt := textTable{indent: "  ", right: []bool{false, false, true, true}}
 		for _, o := range r.Outputs {
-			tt.add(o.Sink, o.Path, fmt.Sprintf("%d rows", o.Rows), humanBytes(o.Bytes))
+			tt.add(o.Sink, o.Path, fmt.Sprintf("%d rows", o.Rows), report.Bytes(o.Bytes))
 		}
 		tt.write(w)
 	}
@@ -94,17 +94,4 @@ func sampleRow(row map[string]string) string {
 		s = s[:197] + "..."
 	}
 	return s
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

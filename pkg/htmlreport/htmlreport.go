@@ -100,7 +100,7 @@ func Build(plan *spec.Plan, r *report.Report) *Page {
 			short = short[:12]
 		}
 		p.Outputs = append(p.Outputs, Output{Sink: o.Sink, Table: o.Table, Path: o.Path, Rows: o.Rows,
-			Size: humanBytes(o.Bytes), SHA256: o.SHA256, ShortSum: short})
+			Size: report.Bytes(o.Bytes), SHA256: o.SHA256, ShortSum: short})
 	}
 	return p
 }
@@ -159,17 +159,4 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
