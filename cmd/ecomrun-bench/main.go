@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"syscall"
 
 	"github.com/ecomrun/ecomrun/pkg/bench"
 )
@@ -17,7 +18,8 @@ import (
 func main() { os.Exit(run()) }
 
 func run() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// Canceling kills the running child and removes its folder (its files can be GBs).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if job, ok := bench.ChildJob(); ok {
 		return bench.RunChild(ctx, job, os.Stdout, os.Stderr)
@@ -35,7 +37,7 @@ func run() int {
 	fs.StringVar(&scales, "scales", scales, "scales to measure, e.g. 1,10 (env BENCH_SCALES; BENCH_SCALE adds one)")
 	fs.IntVar(&c.Runs, "runs", runs, "runs per measurement; figures are medians (env BENCH_RUNS)")
 	fs.StringVar(&c.Spec, "spec", "pipelines/daily.yaml", "the pipeline whose tables, rules and sinks apply runs")
-	fs.StringVar(&c.CPUProfileDir, "cpuprofile", "", "write CPU profiles of apply, apply without validation and the baseline to this folder")
+	fs.StringVar(&c.CPUProfileDir, "cpuprofile", "", "write CPU profiles (first run of apply, apply without validation, the baseline and the validation pass) to this folder")
 	fs.StringVar(&c.TempDir, "tmp", "", "folder for the measurements' warehouses and files (default: the system's)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return 2

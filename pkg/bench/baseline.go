@@ -19,9 +19,10 @@ import (
 // baseline is the least any tool can do with DuckDB for the same result: the
 // generator's stream into a DuckDB file with one CREATE TABLE AS per table, then one
 // COPY per table and sink, with the sinks' own COPY options. No staging, validation,
-// swap, digest or manifest. Tables run as many at once as apply runs stages (one per
-// CPU), and the database opens with the warehouse's settings, so the two differ only
-// in what ecomrun adds.
+// swap, digest or manifest. It runs the statements in the shape apply runs its
+// stages, so the two differ only in what ecomrun adds: each table's COPYs wait for
+// its table and may run at once, and at most one statement per CPU runs at a time
+// (apply's default parallelism). The database opens with the warehouse's settings.
 func baseline(ctx context.Context, dir string, plan *spec.Plan) (Result, error) {
 	wh, err := warehouse.Open(ctx, filepath.Join(dir, "baseline.duckdb"), warehouse.Options{MemoryLimit: plan.Spec.Warehouse.MemoryLimit})
 	if err != nil {
@@ -40,16 +41,38 @@ func baseline(ctx context.Context, dir string, plan *spec.Plan) (Result, error) 
 		wg   sync.WaitGroup
 		sem  = make(chan struct{}, runtime.NumCPU())
 	)
+	// step runs fn as one of at most NumCPU statements at a time.
+	step := func(table string, fn func() error) bool {
+		sem <- struct{}{}
+		err := fn()
+		<-sem
+		if err != nil {
+			mu.Lock()
+			errs = append(errs, fmt.Errorf("%s: %w", table, err))
+			mu.Unlock()
+		}
+		return err == nil
+	}
 	for _, t := range plan.Tables {
 		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			n, err := baselineTable(ctx, wh, dir, plan, t.Name)
-			mu.Lock()
-			defer mu.Unlock()
-			rows += n
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", t.Name, err))
+			rel := sqlq.Ident(t.Name)
+			loaded := step(t.Name, func() error {
+				n, err := load(ctx, wh, plan, t.Name, rel)
+				mu.Lock()
+				rows += n
+				mu.Unlock()
+				return err
+			})
+			if !loaded {
+				return
+			}
+			for _, k := range plan.Spec.Sinks {
+				wg.Go(func() {
+					dest := filepath.Join(dir, "baseline-"+k.Name, t.Name+"."+k.Kind)
+					step(t.Name, func() error {
+						return wh.Exec(ctx, fmt.Sprintf("COPY (SELECT * FROM %s) TO %s (%s)", rel, sqlq.String(dest), stages.CopyOptions(k.Kind)))
+					})
+				})
 			}
 		})
 	}
@@ -59,23 +82,12 @@ func baseline(ctx context.Context, dir string, plan *spec.Plan) (Result, error) 
 	return Result{Rows: rows}, errors.Join(errs...)
 }
 
-func baselineTable(ctx context.Context, wh *warehouse.Warehouse, dir string, plan *spec.Plan, table string) (int64, error) {
+// load streams a table from the generator into relation.
+func load(ctx context.Context, wh *warehouse.Warehouse, plan *spec.Plan, table, relation string) (int64, error) {
 	rr, err := thelook.Generate(table, sourceOptions(plan))
 	if err != nil {
 		return 0, err
 	}
 	defer rr.Release()
-	rel := sqlq.Ident(table)
-	n, err := wh.CreateFromArrow(ctx, rel, rr, func(view string) string { return "SELECT * FROM " + view })
-	if err != nil {
-		return 0, err
-	}
-	for _, k := range plan.Spec.Sinks {
-		dest := filepath.Join(dir, "baseline-"+k.Name, table+"."+k.Kind)
-		err := wh.Exec(ctx, fmt.Sprintf("COPY (SELECT * FROM %s) TO %s (%s)", rel, sqlq.String(dest), stages.CopyOptions(k.Kind)))
-		if err != nil {
-			return 0, err
-		}
-	}
-	return n, nil
+	return wh.CreateFromArrow(ctx, relation, rr, func(view string) string { return "SELECT * FROM " + view })
 }

@@ -28,7 +28,8 @@ type Config struct {
 	// TempDir holds the children's folders; empty means the system's.
 	TempDir string
 	// CPUProfileDir, when set, receives a CPU profile of the first run of apply,
-	// apply without rules and the baseline at each scale: <kind>-scale<S>.pprof.
+	// apply without rules, the baseline and the validation pass at each scale:
+	// <kind>-scale<S>.pprof.
 	CPUProfileDir string
 	// Progress hears a line as each child ends; nil means silence.
 	Progress io.Writer
@@ -42,8 +43,9 @@ type Figures struct {
 }
 
 // Run makes every measurement of c, one child process each. The runs of a scale are
-// interleaved (every kind once, then again), so a burst of load from other work on a
-// shared machine spreads over the kinds rather than landing on one.
+// interleaved (every kind once, then again) and each round starts one kind later, so
+// a burst of load from other work on a shared machine, or the writeback of the
+// previous child's files, does not land on the same kind every time.
 func Run(ctx context.Context, c Config) ([]Figures, error) {
 	if c.Runs < 1 {
 		c.Runs = 1
@@ -52,7 +54,8 @@ func Run(ctx context.Context, c Config) ([]Figures, error) {
 	for _, scale := range c.Scales {
 		f := Figures{Scale: scale, Runs: map[string][]Result{}, Median: map[string]Result{}}
 		for run := 1; run <= c.Runs; run++ {
-			for _, kind := range Kinds {
+			for i := range Kinds {
+				kind := Kinds[(i+run-1)%len(Kinds)]
 				j := Job{Kind: kind, Scale: scale, Spec: c.Spec}
 				if run == 1 && c.CPUProfileDir != "" && kind != KindGenerate {
 					j.CPUProfile = filepath.Join(c.CPUProfileDir, fmt.Sprintf("%s-scale%g.pprof", kind, scale))
@@ -62,8 +65,8 @@ func Run(ctx context.Context, c Config) ([]Figures, error) {
 					return all, err
 				}
 				if c.Progress != nil {
-					fmt.Fprintf(c.Progress, "scale %g run %d/%d %-14s %7.2f s (cpu %.2f s)  %s rows/s  peak RSS %s\n",
-						scale, run, c.Runs, kind, r.Seconds, r.CPUSeconds, count(rate(r.Rows, r.Seconds)), mib(r.PeakRSS))
+					fmt.Fprintf(c.Progress, "scale %g run %d/%d %-14s %7.2f s (cpu %.2f s)  %s rows/s  peak RSS %s  load %s\n",
+						scale, run, c.Runs, kind, r.Seconds, r.CPUSeconds, count(rate(r.Rows, r.Seconds)), mib(r.PeakRSS), loadAverage())
 				}
 				f.Runs[kind] = append(f.Runs[kind], r)
 			}
@@ -171,4 +174,14 @@ func rate(rows int64, seconds float64) float64 {
 		return 0
 	}
 	return float64(rows) / seconds
+}
+
+// loadAverage is the machine's 1-minute load average, to show in progress lines how
+// busy other work kept the CPUs.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b) + " ?")[0]
 }

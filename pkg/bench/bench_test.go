@@ -89,13 +89,16 @@ func TestRowByRowAgreesWithSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
-		"UPDATE orders SET status = 'Lost' WHERE order_id % 50 = 1",                                                     // accepted_values
-		"UPDATE orders SET num_of_item = 9 WHERE order_id % 70 = 2",                                                     // range
-		"UPDATE orders SET shipped_at = created_at - INTERVAL 1 DAY WHERE order_id % 40 = 3 AND shipped_at IS NOT NULL", // expressions
-		"UPDATE orders SET returned_at = NULL WHERE status = 'Returned' AND order_id % 3 = 0",                           // status/timestamps
-		"UPDATE users SET id = 1 WHERE id IN (2, 3)",                                                                    // unique
-		"UPDATE users SET created_at = NULL WHERE id % 90 = 5",                                                          // not_null
-		"UPDATE events SET browser = 'Lynx' WHERE id % 100 = 7",                                                         // accepted_values on events
+		// accepted_values, range, the expressions, status/timestamps
+		"UPDATE orders SET status = 'Lost' WHERE order_id % 50 = 1",
+		"UPDATE orders SET num_of_item = 9 WHERE order_id % 70 = 2",
+		"UPDATE orders SET shipped_at = created_at - INTERVAL 1 DAY WHERE order_id % 40 = 3 AND shipped_at IS NOT NULL",
+		"UPDATE orders SET returned_at = NULL WHERE status = 'Returned' AND order_id % 3 = 0",
+		// unique (within a scan slice, and across slices), not_null
+		"UPDATE users SET id = 1 WHERE id IN (2, 3)",
+		"UPDATE events SET id = 1 WHERE id = 5000",
+		"UPDATE users SET created_at = NULL WHERE id % 90 = 5",
+		"UPDATE events SET browser = 'Lynx' WHERE id % 100 = 7",
 		"UPDATE inventory_items SET sold_at = created_at - INTERVAL 1 HOUR WHERE id % 60 = 1",
 		"UPDATE order_items SET inventory_item_id = 1 WHERE id IN (5, 6)",
 		"UPDATE products SET cost = -1 WHERE id % 30 = 4",
@@ -104,6 +107,8 @@ func TestRowByRowAgreesWithSQL(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
+	defer func(n int64) { scanSlice = n }(scanSlice)
+	scanSlice = 1000 // many slices: a duplicate's first holder is in an earlier one
 	rows, bySQL, err := sqlPass(ctx, wh.DB, plan)
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +122,7 @@ func TestRowByRowAgreesWithSQL(t *testing.T) {
 	}
 	for _, rule := range []string{"orders.status_accepted", "orders.num_of_item_range", "orders.timestamps_in_order",
 		"orders.shipped_after_created", "orders.timestamps_match_status", "users.id_unique", "users.created_at_not_null",
-		"events.browser_accepted", "inventory_items.sold_after_created", "order_items.inventory_item_id_unique", "products.cost_range"} {
+		"events.browser_accepted", "events.id_unique", "inventory_items.sold_after_created", "order_items.inventory_item_id_unique", "products.cost_range"} {
 		if bySQL[rule] == 0 {
 			t.Errorf("no row broke %s: the test does not test it", rule)
 		}

@@ -61,27 +61,45 @@ func rowwise(ctx context.Context, db *sql.DB, t *spec.TablePlan) (rows int64, br
 		checks = append(checks, rowCheck{r.Name, f})
 	}
 
-	res, err := db.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s", strings.Join(names, ", "), sqlq.Qualified("main", t.Name)))
-	if err != nil {
+	broken = map[int64][]string{}
+	var n int64
+	rel := sqlq.Qualified("main", t.Name)
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+rel).Scan(&n); err != nil {
 		return 0, nil, err
 	}
-	defer res.Close()
-	broken = map[int64][]string{}
-	for ; res.Next(); rows++ {
-		if err := res.Scan(dests...); err != nil {
+	// duckdb-go materialises a query's whole result before the first row, so the
+	// table is read a slice of rowids at a time (a fresh table's rowids are 0..n-1).
+	query := fmt.Sprintf("SELECT %s FROM %s WHERE rowid >= ? AND rowid < ?", strings.Join(names, ", "), rel)
+	for from := int64(0); from < n; from += scanSlice {
+		res, err := db.QueryContext(ctx, query, from, from+scanSlice)
+		if err != nil {
 			return rows, nil, err
 		}
-		for _, c := range checks {
-			if c.broken() {
-				broken[rows] = append(broken[rows], c.name)
+		for ; res.Next(); rows++ {
+			if err := res.Scan(dests...); err != nil {
+				res.Close()
+				return rows, nil, err
+			}
+			for _, c := range checks {
+				if c.broken() {
+					broken[rows] = append(broken[rows], c.name)
+				}
+			}
+			for _, u := range uniques {
+				u.see(rows, broken)
 			}
 		}
-		for _, u := range uniques {
-			u.see(rows, broken)
+		res.Close()
+		if err := res.Err(); err != nil {
+			return rows, nil, err
 		}
 	}
-	return rows, broken, res.Err()
+	return rows, broken, nil
 }
+
+// scanSlice is how many rows rowwise reads per query: a few tens of MB of results.
+// A variable so that a test can cross slice boundaries on little data.
+var scanSlice int64 = 256 * 1024
 
 // uniqueCheck remembers where each key was first seen. A duplicate breaks the rule
 // for every row holding the key, as in SQL, so the first holder is marked late.
@@ -89,15 +107,17 @@ type uniqueCheck struct {
 	name string
 	i64  *sql.NullInt64
 	str  *sql.NullString
-	ints map[int64]int64
-	strs map[string]int64
+	// ints and strs map a key to the row first holding it; int32 keeps them at about
+	// 12 bytes a key (a table of 2^31 rows is beyond any benchmark here).
+	ints map[int64]int32
+	strs map[string]int32
 }
 
 // marked stands for a first holder already marked broken.
 const marked = -1
 
 func newUniqueCheck(r rules.Rule, dest any) (*uniqueCheck, error) {
-	u := &uniqueCheck{name: r.Name, ints: map[int64]int64{}, strs: map[string]int64{}}
+	u := &uniqueCheck{name: r.Name, ints: map[int64]int32{}, strs: map[string]int32{}}
 	switch d := dest.(type) {
 	case *sql.NullInt64:
 		u.i64 = d
@@ -119,14 +139,14 @@ func (u *uniqueCheck) see(row int64, broken map[int64][]string) {
 	}
 }
 
-func seeKey[K comparable](first map[K]int64, k K, rule string, row int64, broken map[int64][]string) {
+func seeKey[K comparable](first map[K]int32, k K, rule string, row int64, broken map[int64][]string) {
 	at, seen := first[k]
 	if !seen {
-		first[k] = row
+		first[k] = int32(row)
 		return
 	}
 	if at != marked {
-		broken[at] = append(broken[at], rule)
+		broken[int64(at)] = append(broken[int64(at)], rule)
 		first[k] = marked
 	}
 	broken[row] = append(broken[row], rule)

@@ -10,7 +10,6 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/rules"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
@@ -57,13 +56,7 @@ func validation(ctx context.Context, j Job, plan *spec.Plan) (Result, error) {
 // loadTyped streams each table from the generator into main.<table>.
 func loadTyped(ctx context.Context, wh *warehouse.Warehouse, plan *spec.Plan) error {
 	for _, t := range plan.Tables {
-		rr, err := thelook.Generate(t.Name, sourceOptions(plan))
-		if err != nil {
-			return err
-		}
-		_, err = wh.CreateFromArrow(ctx, sqlq.Qualified("main", t.Name), rr, func(view string) string { return "SELECT * FROM " + view })
-		rr.Release()
-		if err != nil {
+		if _, err := load(ctx, wh, plan, t.Name, sqlq.Qualified("main", t.Name)); err != nil {
 			return fmt.Errorf("load %s: %w", t.Name, err)
 		}
 	}

@@ -41,9 +41,10 @@ var viewSeq atomic.Int64
 // default, 80% of the machine's memory, lets it keep every table it writes cached:
 // the default pipeline at scale 10 grew to 6.3 GiB. Bounded, DuckDB evicts written
 // blocks and spills what must stay (hash tables) to temp_directory, so memory stays
-// flat as data grows. The limit covers DuckDB's buffer pool only; writers and
-// allocator caches come on top (about 0.4 GiB at scale 10), hence less than 1 GiB.
-const DefaultMemoryLimit = "768MB"
+// flat as data grows. The limit covers DuckDB's buffer pool only: the program, the
+// Go heap and the file writers' buffers come on top (0.3-0.5 GiB). Measured at
+// scale 10, 512MB peaks at 0.9 GiB and 768MB at 1.3 GiB, equally fast.
+const DefaultMemoryLimit = "512MB"
 
 // Open opens (creating if needed) the DuckDB file at path. Automatic extension
 // downloads are off: there may be no network, and a stalled download blocks for
