@@ -97,7 +97,7 @@ func apply(ctx context.Context, plan *spec.Plan, o Options, rep *report.Report, 
 	}
 	g, nodes, err := graph(run, plan)
 	if err != nil {
-		return err
+		return errors.Join(err, run.Cleanup(context.WithoutCancel(ctx)))
 	}
 	outcomes := dag.Walk(ctx, g, o.Parallelism, func(ctx context.Context, id string) error {
 		n := nodes[id]

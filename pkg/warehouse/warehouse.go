@@ -72,27 +72,27 @@ func Open(ctx context.Context, path string, o Options) (*Warehouse, error) {
 	if o.TempDir == "" {
 		settings.Set("temp_directory", path+".tmp")
 	}
+	return connect(ctx, path, settings)
+}
+
+// OpenReadOnly opens an existing warehouse for reading only, as a second process may
+// while no run holds it.
+func OpenReadOnly(ctx context.Context, path string) (*Warehouse, error) {
+	return connect(ctx, path, url.Values{
+		"access_mode":                  {"READ_ONLY"},
+		"autoinstall_known_extensions": {"false"},
+		"autoload_known_extensions":    {"false"},
+	})
+}
+
+// connect opens the database with settings and checks that it answers.
+func connect(ctx context.Context, path string, settings url.Values) (*Warehouse, error) {
 	// TimeZone belongs to the ICU extension, which is loaded after the config is read:
 	// set it per connection, so TIMESTAMPTZ reads and writes in UTC everywhere.
 	connector, err := duckdb.NewConnector(path+"?"+settings.Encode(), func(c driver.ExecerContext) error {
 		_, err := c.ExecContext(context.Background(), "SET TimeZone = 'UTC'", nil)
 		return err
 	})
-	if err != nil {
-		return nil, explainOpenError(path, err)
-	}
-	db := sql.OpenDB(connector)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, explainOpenError(path, err)
-	}
-	return &Warehouse{DB: db, Path: path}, nil
-}
-
-// OpenReadOnly opens an existing warehouse for reading only, as a second process may
-// while no run holds it.
-func OpenReadOnly(ctx context.Context, path string) (*Warehouse, error) {
-	connector, err := duckdb.NewConnector(path+"?access_mode=READ_ONLY&autoinstall_known_extensions=false&autoload_known_extensions=false", nil)
 	if err != nil {
 		return nil, explainOpenError(path, err)
 	}
