@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -12,10 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/duckdb/duckdb-go/v2"
-
-	"github.com/ecomrun/ecomrun/pkg/engine"
-	"github.com/ecomrun/ecomrun/pkg/report"
+	"github.com/ecomrun/ecomrun/pkg/enginetest"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
@@ -30,30 +26,20 @@ func allTables() string {
 	return b.String()
 }
 
-// compile writes a spec into dir and compiles it, failing the test on diagnostics.
+// compile writes a spec into dir/spec.yaml and compiles it.
 func compile(t *testing.T, dir, body string) *spec.Plan {
 	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "spec.yaml")
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	plan, ds := spec.Check(path)
-	if ds.HasErrors() {
-		t.Fatalf("spec errors:\n%v", ds)
-	}
-	return plan
+	return enginetest.Compile(t, filepath.Join(dir, "spec.yaml"), body)
 }
 
-func apply(t *testing.T, plan *spec.Plan) *report.Report {
+var (
+	apply = enginetest.Apply
+	query = enginetest.OpenReadOnly
+)
+
+func scalar[T any](t *testing.T, db *sql.DB, q string, args ...any) T {
 	t.Helper()
-	rep, err := engine.Apply(context.Background(), plan, engine.Options{Parallelism: 2})
-	if err != nil {
-		t.Fatalf("apply: %v", err)
-	}
-	return rep
+	return enginetest.Scalar[T](t, db, q, args...)
 }
 
 // generatedSpec is the default pipeline's shape at a small scale, writing under dir.
@@ -67,26 +53,6 @@ tables:
   - {name: files, kind: csv, path: %s/csv}
   - {name: lake, kind: parquet, path: %s/parquet}
 `, scale, dir, allTables(), dir, dir)
-}
-
-// query opens a finished warehouse read-only, as a second reader would.
-func query(t *testing.T, path string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("duckdb", path+"?access_mode=READ_ONLY")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func scalar[T any](t *testing.T, db *sql.DB, q string, args ...any) T {
-	t.Helper()
-	var v T
-	if err := db.QueryRow(q, args...).Scan(&v); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return v
 }
 
 func sha(t *testing.T, path string) string {

@@ -1,18 +1,15 @@
 package bigquery_test
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
-	"github.com/ecomrun/ecomrun/pkg/engine"
-	"github.com/ecomrun/ecomrun/pkg/report"
+	"github.com/ecomrun/ecomrun/pkg/enginetest"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
@@ -36,15 +33,7 @@ func compileTables(t *testing.T, dir, name, source, tables string) *spec.Plan {
 	t.Helper()
 	body := fmt.Sprintf("version: 1\nname: %s\nsource: %s\nwarehouse: {path: %s}\ntables:\n%s",
 		name, source, filepath.Join(dir, name+".duckdb"), tables)
-	path := filepath.Join(dir, name+".yaml")
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	plan, ds := spec.Check(path)
-	if ds.HasErrors() {
-		t.Fatalf("spec errors:\n%v", ds)
-	}
-	return plan
+	return enginetest.Compile(t, filepath.Join(dir, name+".yaml"), body)
 }
 
 func bigquerySource(endpoint, read string) string {
@@ -55,14 +44,7 @@ func generatorSource() string {
 	return fmt.Sprintf("{kind: thelook, scale: %g, seed: %d}", testScale, testSeed)
 }
 
-func mustApply(t *testing.T, plan *spec.Plan) *report.Report {
-	t.Helper()
-	rep, err := engine.Apply(context.Background(), plan, engine.Options{Parallelism: 2})
-	if err != nil {
-		t.Fatalf("apply %s: %v", plan.Spec.Name, err)
-	}
-	return rep
-}
+var mustApply = enginetest.Apply
 
 // sameTables compares two warehouses table by table: the same number of rows, at
 // least one, and no row of one missing from the other (EXCEPT ALL both ways, so

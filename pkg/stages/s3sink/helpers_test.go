@@ -17,6 +17,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/ecomrun/ecomrun/pkg/engine"
+	"github.com/ecomrun/ecomrun/pkg/enginetest"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages/s3sink"
@@ -51,51 +52,27 @@ func pipeline(dir string, srv *s3test.Server, scale float64, sink string, tables
 	return b.String()
 }
 
-// compile writes a spec into dir and compiles it, failing the test on diagnostics.
+// compile writes a spec into dir/spec.yaml and compiles it.
 func compile(t *testing.T, dir, body string) *spec.Plan {
 	t.Helper()
-	path := filepath.Join(dir, "spec.yaml")
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	plan, ds := spec.Check(path)
-	if ds.HasErrors() {
-		t.Fatalf("spec errors:\n%v", ds)
-	}
-	return plan
+	return enginetest.Compile(t, filepath.Join(dir, "spec.yaml"), body)
 }
 
 func apply(plan *spec.Plan) (*report.Report, error) {
 	return engine.Apply(context.Background(), plan, engine.Options{Parallelism: 2})
 }
 
-func applyOK(t *testing.T, plan *spec.Plan) *report.Report {
-	t.Helper()
-	rep, err := apply(plan)
-	if err != nil {
-		t.Fatalf("apply: %v", err)
-	}
-	return rep
-}
+var applyOK = enginetest.Apply
 
 // warehouse opens a finished run's warehouse read-only, as a second reader would.
 func warehouse(t *testing.T, dir string) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("duckdb", filepath.Join(dir, "ecom.duckdb")+"?access_mode=READ_ONLY")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return enginetest.OpenReadOnly(t, filepath.Join(dir, "ecom.duckdb"))
 }
 
 func scalar[T any](t *testing.T, db *sql.DB, q string, args ...any) T {
 	t.Helper()
-	var v T
-	if err := db.QueryRow(q, args...).Scan(&v); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return v
+	return enginetest.Scalar[T](t, db, q, args...)
 }
 
 func sum(b []byte) string {

@@ -1,0 +1,65 @@
+// Package enginetest holds the helpers that tests running whole pipelines share:
+// write and compile a spec, apply it, and read the results back through DuckDB.
+package enginetest
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"testing"
+
+	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" driver, for reading results back
+
+	"github.com/ecomrun/ecomrun/pkg/engine"
+	"github.com/ecomrun/ecomrun/pkg/report"
+	"github.com/ecomrun/ecomrun/pkg/spec"
+)
+
+// Compile writes a spec to path (creating its folder) and compiles it, failing the
+// test on any diagnostic.
+func Compile(t testing.TB, path, body string) *spec.Plan {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan, ds := spec.Check(path)
+	if ds.HasErrors() {
+		t.Fatalf("spec errors:\n%v", ds)
+	}
+	return plan
+}
+
+// Apply runs a plan on two stages at a time and fails the test if the run fails.
+func Apply(t testing.TB, plan *spec.Plan) *report.Report {
+	t.Helper()
+	rep, err := engine.Apply(context.Background(), plan, engine.Options{Parallelism: 2})
+	if err != nil {
+		t.Fatalf("apply %s: %v", plan.Spec.Name, err)
+	}
+	return rep
+}
+
+// OpenReadOnly opens a finished run's DuckDB file read-only, as a second reader would.
+func OpenReadOnly(t testing.TB, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("duckdb", path+"?access_mode=READ_ONLY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// Scalar runs a query that returns one value.
+func Scalar[T any](t testing.TB, db *sql.DB, q string, args ...any) T {
+	t.Helper()
+	var v T
+	if err := db.QueryRow(q, args...).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return v
+}
