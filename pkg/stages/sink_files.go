@@ -89,12 +89,7 @@ func (s *fileSink) Write(ctx context.Context, run *Run, t *spec.TablePlan) error
 func (s *fileSink) copy(ctx context.Context, run *Run, table, query, base string) (ManifestEntry, error) {
 	final := filepath.Join(s.dir, base+"."+s.format)
 	tmpPrefix := filepath.Join(s.dir, "."+base+"."+s.format+".tmp-")
-	// A run killed before its rename leaves its temporary file behind: clear those.
-	if stale, _ := filepath.Glob(tmpPrefix + "*"); len(stale) > 0 {
-		for _, f := range stale {
-			os.Remove(f)
-		}
-	}
+	removeStale(tmpPrefix)
 	tmp := tmpPrefix + run.ID
 	defer os.Remove(tmp)
 	rows, err := CopyTo(ctx, run, query, tmp, copyOptions[s.format])
@@ -121,6 +116,7 @@ func (s *fileSink) updateManifest(run *Run, entries []ManifestEntry) error {
 	mu := run.lock(path)
 	mu.Lock()
 	defer mu.Unlock()
+	removeStale(filepath.Join(s.dir, "."+ManifestName+".tmp-"))
 	m := Manifest{Sink: s.name, Format: s.format}
 	if b, err := os.ReadFile(path); err == nil {
 		if err := json.Unmarshal(b, &m); err != nil {
@@ -140,4 +136,13 @@ func (s *fileSink) updateManifest(run *Run, entries []ManifestEntry) error {
 		return err
 	}
 	return atomicfile.Write(path, append(b, '\n'))
+}
+
+// removeStale deletes the temporary files a killed run left behind, named prefix*.
+// The caller holds the only right to write the file they were meant to become.
+func removeStale(prefix string) {
+	stale, _ := filepath.Glob(prefix + "*")
+	for _, f := range stale {
+		os.Remove(f)
+	}
 }
