@@ -28,7 +28,7 @@ func (l *load) Run(ctx context.Context, run *Run) error {
 	name := l.table.Name
 	state := run.tables[name]
 	target := sqlq.Qualified("main", name)
-	exists, err := run.Warehouse.Exists(ctx, "main", name)
+	exists, err := run.Warehouse.Exists(ctx, "", "main", name)
 	if err != nil {
 		return err
 	}

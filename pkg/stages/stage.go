@@ -7,7 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/ecomrun/ecomrun/pkg/report"
@@ -208,11 +209,4 @@ func (r *Run) dropWorkingTables(ctx context.Context) error {
 	return nil
 }
 
-func kinds[F any](m map[string]F) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}
+func kinds[F any](m map[string]F) []string { return slices.Sorted(maps.Keys(m)) }

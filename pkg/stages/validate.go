@@ -41,7 +41,7 @@ func (v *validate) Run(ctx context.Context, run *Run) error {
 	if err != nil {
 		return err
 	}
-	rejected, err := run.Warehouse.Count(ctx, "("+"SELECT 1 FROM "+viol+" WHERE _reject)")
+	rejected, err := run.Warehouse.Count(ctx, viol+" WHERE _reject")
 	if err != nil {
 		return err
 	}

@@ -121,19 +121,21 @@ func (w *Warehouse) Exec(ctx context.Context, query string, args ...any) error {
 	return err
 }
 
-// Count returns the number of rows of a relation (already quoted) or a query in parentheses.
+// Count returns the number of rows of a relation (already quoted, or a query in
+// parentheses), optionally followed by a WHERE clause.
 func (w *Warehouse) Count(ctx context.Context, relation string) (int64, error) {
 	var n int64
 	err := w.DB.QueryRowContext(ctx, "SELECT count(*) FROM "+relation).Scan(&n)
 	return n, err
 }
 
-// Exists reports whether schema.table exists.
-func (w *Warehouse) Exists(ctx context.Context, schema, table string) (bool, error) {
+// Exists reports whether catalog.schema.table exists; an empty catalog means the
+// warehouse itself, another one an attached database.
+func (w *Warehouse) Exists(ctx context.Context, catalog, schema, table string) (bool, error) {
 	var n int
 	err := w.DB.QueryRowContext(ctx,
-		"SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = ?",
-		schema, table).Scan(&n)
+		"SELECT count(*) FROM duckdb_tables() WHERE database_name = coalesce(nullif(?, ''), current_database()) AND schema_name = ? AND table_name = ?",
+		catalog, schema, table).Scan(&n)
 	return n > 0, err
 }
 

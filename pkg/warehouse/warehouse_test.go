@@ -125,7 +125,7 @@ func TestSwapInOneTransaction(t *testing.T) {
 	if n, _ := w.Count(ctx, "live"); n != 90 {
 		t.Fatalf("after swap live has %d rows, want 90", n)
 	}
-	if ok, _ := w.Exists(ctx, "main", "staged"); ok {
+	if ok, _ := w.Exists(ctx, "", "main", "staged"); ok {
 		t.Fatal("staged still exists after the rename")
 	}
 }

@@ -8,11 +8,9 @@ package dbsink
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/ecomrun/ecomrun/pkg/report"
@@ -29,8 +27,6 @@ type target struct {
 	attach func(ctx context.Context, run *stages.Run) error
 	// describe names the target in outputs and errors (no secrets).
 	describe string
-	// redact removes secrets from error text that came from elsewhere.
-	redact func(string) string
 
 	once      sync.Once
 	attachErr error
@@ -44,7 +40,7 @@ var (
 func init() {
 	stages.RegisterSink("duckdb", func(s spec.Sink) (stages.Sink, error) {
 		path := s.Path
-		t := &target{name: s.Name, alias: alias(s.Name), describe: path, redact: func(m string) string { return m }}
+		t := &target{name: s.Name, alias: alias(s.Name), describe: path}
 		t.attach = func(ctx context.Context, run *stages.Run) error {
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				return err
@@ -68,7 +64,7 @@ func (t *target) Write(ctx context.Context, run *stages.Run, table *spec.TablePl
 		}
 	})
 	if t.attachErr != nil {
-		return errors.New(t.redact(t.attachErr.Error()))
+		return t.attachErr
 	}
 	pairs := [][2]string{{"main", table.Name}}
 	if table.OnInvalid == spec.OnInvalidQuarantine {
@@ -78,7 +74,7 @@ func (t *target) Write(ctx context.Context, run *stages.Run, table *spec.TablePl
 	// quarantine or the new ones, never one of each.
 	upsert, err := t.upsert(ctx, run, table)
 	if err != nil {
-		return errors.New(t.redact(err.Error()))
+		return err
 	}
 	err = run.Warehouse.Tx(ctx, func(tx *sql.Tx) error {
 		for _, p := range pairs {
@@ -95,11 +91,11 @@ func (t *target) Write(ctx context.Context, run *stages.Run, table *spec.TablePl
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("write %s to %s: %s", table.Name, t.describe, t.redact(err.Error()))
+		return fmt.Errorf("write %s to %s: %w", table.Name, t.describe, err)
 	}
 	n, err := run.Warehouse.Count(ctx, sqlq.Qualified(t.alias, "main", table.Name))
 	if err != nil {
-		return errors.New(t.redact(err.Error()))
+		return err
 	}
 	run.Report.AddOutput(report.Output{Sink: t.name, Table: table.Name, Path: t.describe + "#main." + table.Name, Rows: n})
 	return nil
@@ -113,10 +109,7 @@ func (t *target) upsert(ctx context.Context, run *stages.Run, table *spec.TableP
 	if !merged {
 		return nil, nil
 	}
-	var n int
-	err := run.Warehouse.DB.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' AND table_name = ?",
-		t.alias, table.Name).Scan(&n)
-	if err != nil || n == 0 {
+	if exists, err := run.Warehouse.Exists(ctx, t.alias, "main", table.Name); err != nil || !exists {
 		return nil, err
 	}
 	dst, src := sqlq.Qualified(t.alias, "main", table.Name), sqlq.Qualified("main", table.Name)
@@ -134,15 +127,7 @@ func (t *target) Finish(ctx context.Context, run *stages.Run) error {
 		return err
 	}
 	if err := run.Warehouse.Exec(ctx, "DETACH "+sqlq.Ident(t.alias)); err != nil {
-		return errors.New(t.redact(err.Error()))
+		return err
 	}
 	return nil
-}
-
-// redactor hides every occurrence of a secret in a message.
-func redactor(secret string) func(string) string {
-	if secret == "" {
-		return func(m string) string { return m }
-	}
-	return func(m string) string { return strings.ReplaceAll(m, secret, "(secret)") }
 }

@@ -25,7 +25,7 @@ func newMotherDuck(s spec.Sink) (stages.Sink, error) {
 	if token == "" {
 		token = os.Getenv("MOTHERDUCK_TOKEN")
 	}
-	t := &target{name: s.Name, alias: alias(s.Name), describe: "md:" + s.Database, redact: redactor(token)}
+	t := &target{name: s.Name, alias: alias(s.Name), describe: "md:" + s.Database}
 	t.attach = func(ctx context.Context, run *stages.Run) error {
 		if token == "" {
 			return errors.New("MotherDuck: no token: set MOTHERDUCK_TOKEN (or token: ${VAR} in the sink) to a MotherDuck access token")
