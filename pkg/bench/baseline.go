@@ -89,5 +89,5 @@ func load(ctx context.Context, wh *warehouse.Warehouse, plan *spec.Plan, table, 
 		return 0, err
 	}
 	defer rr.Release()
-	return wh.CreateFromArrow(ctx, relation, rr, func(view string) string { return "SELECT * FROM " + view })
+	return wh.CreateFromArrow(ctx, relation, rr, func(view string) string { return "SELECT * FROM " + view }, false)
 }

@@ -24,6 +24,8 @@ func (s *thelookSource) Extract(ctx context.Context, run *Run, t *spec.TablePlan
 		return false, err
 	}
 	defer reader.Release()
-	_, err = run.Warehouse.CreateFromArrow(ctx, relation, reader, func(view string) string { return projection(t, view, false, run.Bound(t.Name)) })
+	bound := run.Bound(t.Name)
+	_, err = run.Warehouse.CreateFromArrow(ctx, relation, reader, func(from string) string { return projection(t, from, false, bound) },
+		t.Where != "" || bound != nil)
 	return false, err
 }

@@ -148,41 +148,53 @@ func (w *Warehouse) Attached(ctx context.Context, alias string) (bool, error) {
 
 // CreateFromArrow creates (or replaces) relation from an Arrow stream, which DuckDB
 // consumes batch by batch: the stream is never held whole in memory. query builds
-// the SELECT over the stream's view (a projection, a filter). It returns the number
-// of rows.
-func (w *Warehouse) CreateFromArrow(ctx context.Context, relation string, r array.RecordReader, query func(view string) string) (int64, error) {
+// the SELECT (a projection, a filter, a limit) over from. It returns the number of
+// rows.
+//
+// DuckDB pushes filters into its scan of an Arrow stream, and the stream applies
+// none of them: a WHERE over the stream itself would keep every row. The setting
+// that stops it, disabled_optimizers, is global to the database, so flipping it for
+// one statement would turn pushdown back on under a concurrent ingest. So a query
+// that filters (filtered) never runs over the stream: the stream is copied into a
+// table first and the query runs over that table.
+func (w *Warehouse) CreateFromArrow(ctx context.Context, relation string, r array.RecordReader, query func(from string) string, filtered bool) (int64, error) {
 	conn, err := w.DB.Conn(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer conn.Close()
-	view := fmt.Sprintf("_ecomrun_arrow_%d", viewSeq.Add(1))
+	seq := viewSeq.Add(1)
+	view := sqlq.Ident(fmt.Sprintf("_ecomrun_arrow_%d", seq))
 	var release func()
 	err = conn.Raw(func(dc any) error {
 		a, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
 		if err != nil {
 			return err
 		}
-		release, err = a.RegisterView(r, view)
+		release, err = a.RegisterView(r, fmt.Sprintf("_ecomrun_arrow_%d", seq))
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("register arrow stream: %w", err)
 	}
 	defer release()
-	defer conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+sqlq.Ident(view))
-	// DuckDB pushes comparison filters into its scan of an Arrow stream, and the
-	// stream applies none of them: every row would pass a WHERE. Turn filter pushdown
-	// off for this connection, for this statement.
-	if _, err := conn.ExecContext(ctx, "SET disabled_optimizers = 'filter_pushdown'"); err != nil {
-		return 0, err
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "RESET disabled_optimizers")
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", relation, query(sqlq.Ident(view)))); err != nil {
-		if srcErr := r.Err(); srcErr != nil {
-			return 0, srcErr
+	defer conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+view)
+	statements := []string{fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", relation, query(view))}
+	if filtered {
+		copied := sqlq.Ident(fmt.Sprintf("_ecomrun_arrow_copy_%d", seq))
+		defer conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+copied)
+		statements = []string{
+			fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM %s", copied, view),
+			fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", relation, query(copied)),
 		}
-		return 0, err
+	}
+	for _, s := range statements {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			if srcErr := r.Err(); srcErr != nil {
+				return 0, srcErr
+			}
+			return 0, err
+		}
 	}
 	var n int64
 	err = conn.QueryRowContext(ctx, "SELECT count(*) FROM "+relation).Scan(&n)

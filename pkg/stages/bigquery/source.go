@@ -237,7 +237,7 @@ func (s *Source) Extract(ctx context.Context, run *stages.Run, t *spec.TablePlan
 		return false, fmt.Errorf("bigquery table %s: %w", t.Name, reason(ctx, err))
 	}
 	defer reader.Release()
-	_, err = run.Warehouse.CreateFromArrow(ctx, relation, reader, func(view string) string { return duckdbProjection(t.Model, view) })
+	_, err = run.Warehouse.CreateFromArrow(ctx, relation, reader, func(view string) string { return duckdbProjection(t.Model, view) }, false)
 	if err != nil {
 		return false, fmt.Errorf("bigquery table %s: %w", t.Name, reason(ctx, err))
 	}
