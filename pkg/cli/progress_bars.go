@@ -25,7 +25,8 @@ type barProgress struct {
 	order  []*tableBar
 }
 
-// tableBar is the state a table's decorators read; barProgress.mu guards it.
+// tableBar is the state a table's decorators read; barProgress.mu guards it,
+// and is never held while calling into mpb.
 type tableBar struct {
 	bar     *mpb.Bar
 	steps   int      // stages of the table: extract, validate, load and one per sink
@@ -94,12 +95,29 @@ func (bp *barProgress) read(tb *tableBar) barText {
 	return t
 }
 
+// stage records a stage's event. It decides under the lock and calls the bar
+// after releasing it: mpb's Increment and Abort wait for the render goroutine,
+// which calls the decorators, which take the lock (holding it across the call
+// deadlocked a run).
 func (bp *barProgress) stage(ev engine.StageEvent) {
+	bar, advance := bp.record(ev)
+	switch {
+	case bar == nil:
+	case advance:
+		bar.Increment()
+	default:
+		bar.Abort(false)
+	}
+}
+
+// record updates a table's state for ev under the lock. It returns the bar to
+// move, if any, and whether to advance it (else abort it).
+func (bp *barProgress) record(ev engine.StageEvent) (bar *mpb.Bar, advance bool) {
 	bp.mu.Lock()
 	defer bp.mu.Unlock()
 	tb := bp.tables[ev.Stage.Table]
 	if tb == nil {
-		return
+		return nil, false
 	}
 	label := ev.Stage.Kind
 	if ev.Stage.Sink != "" {
@@ -110,25 +128,23 @@ func (bp *barProgress) stage(ev engine.StageEvent) {
 			tb.began = time.Now()
 		}
 		tb.running = append(tb.running, label)
-		return
+		return nil, false
 	}
 	tb.running = slices.DeleteFunc(tb.running, func(l string) bool { return l == label })
-	switch ev.Status {
-	case "ok":
+	if ev.Status == "ok" {
 		tb.rows = max(tb.rows, ev.Rows)
-		tb.bar.Increment()
 		if tb.ended++; tb.ended == tb.steps {
 			tb.took = time.Since(tb.began)
 		}
-	default:
-		if tb.failed == "" {
-			tb.failed = label
-			if ev.Status != "failed" {
-				tb.failed = label + " " + ev.Status
-			}
-		}
-		tb.bar.Abort(false)
+		return tb.bar, true
 	}
+	if tb.failed == "" {
+		tb.failed = label
+		if ev.Status != "failed" {
+			tb.failed = label + " " + ev.Status
+		}
+	}
+	return tb.bar, false
 }
 
 // done stops bars that cannot complete (the run failed before their stages ran,
