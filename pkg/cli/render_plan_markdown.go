@@ -18,9 +18,9 @@ func printPlanMarkdown(w io.Writer, p *spec.Plan, g graph) {
 	fmt.Fprintf(w, "### ecomrun plan: %s\n\n", code(sp.Name))
 	fmt.Fprintf(w, "%s · source: %s · warehouse: %s · %s, %s\n\n", code(sp.File), mdText(describeSource(sp.Source)),
 		code(sp.Warehouse.Path), plural(len(p.Tables), "table"), plural(len(p.Stages), "stage"))
-	fmt.Fprintln(w, "```mermaid")
-	printMermaid(w, g)
-	fmt.Fprint(w, "```\n\n")
+	var diagram strings.Builder
+	printMermaid(&diagram, g)
+	fmt.Fprintf(w, "%s\n", fence("mermaid", diagram.String()))
 
 	fmt.Fprintln(w, "| table | reads | checks | mode | on invalid | writes |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
@@ -35,14 +35,14 @@ func printPlanMarkdown(w io.Writer, p *spec.Plan, g graph) {
 		}
 		if q, ok := stages.DescribeRead(sp.Source, &t); ok {
 			reads += " (query below)"
-			queries = append(queries, fmt.Sprintf("%s:\n\n```sql\n%s\n```\n", code(t.Name), q))
+			queries = append(queries, fmt.Sprintf("%s:\n\n%s", code(t.Name), fence("sql", q)))
 		}
 		writes := make([]string, len(t.Sinks))
 		for i, s := range t.Sinks {
 			writes[i] = code(s)
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", code(t.Name), reads, checksCell(t), mdText(tableMode(t)),
-			t.OnInvalid, orNone(strings.Join(writes, ", ")))
+			mdText(t.OnInvalid), orNone(strings.Join(writes, ", ")))
 	}
 	if len(sp.Sinks) > 0 {
 		fmt.Fprintln(w, "\n| sink | kind | writes to | tables |")
@@ -50,10 +50,10 @@ func printPlanMarkdown(w io.Writer, p *spec.Plan, g graph) {
 		for _, s := range sp.Sinks {
 			tables := "all"
 			if len(s.Tables) > 0 {
-				tables = strings.Join(s.Tables, ", ")
+				tables = mdText(strings.Join(s.Tables, ", "))
 			}
 			where := strings.TrimSpace(strings.TrimPrefix(describeSink(s), s.Kind))
-			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", code(s.Name), s.Kind, code(where), tables)
+			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", code(s.Name), mdText(s.Kind), code(where), tables)
 		}
 	}
 	if len(queries) > 0 {
@@ -126,23 +126,109 @@ func printDiffMarkdown(w io.Writer, d *plandiff.Diff) {
 
 var mdWords = diffWords{value: code, text: mdText, arrow: "→"}
 
-// code wraps text in a Markdown code span that survives inside a table cell.
+// Every string from a spec goes through code, mdText or fence before it reaches
+// Markdown: a spec is written by whoever opens the pull request, and its text must
+// not end a code block, a table cell or a row, nor add links or markup.
+
+// fence wraps content in a fenced code block whose fence is longer than any run
+// of backticks in the content (CommonMark), so nothing in it can close the block.
+func fence(info, content string) string {
+	content = strings.TrimSuffix(content, "\n")
+	f := strings.Repeat("`", max(3, longestRun(content, '`')+1))
+	return f + info + "\n" + content + "\n" + f + "\n"
+}
+
+// longestRun is the length of the longest run of c in s.
+func longestRun(s string, c byte) int {
+	longest, run := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != c {
+			run = 0
+			continue
+		}
+		run++
+		longest = max(longest, run)
+	}
+	return longest
+}
+
+// code wraps text in a Markdown code span that survives inside a table cell: its
+// delimiter is a run of backticks longer than any in the text, and the text is
+// padded with spaces where CommonMark would otherwise eat its edges.
 func code(s string) string {
 	if s == "" {
 		return ""
 	}
-	tick := "`"
-	if strings.Contains(s, "`") {
-		tick = "``"
+	s = mdCell(s)
+	tick := strings.Repeat("`", longestRun(s, '`')+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || strings.HasPrefix(s, " ") && strings.HasSuffix(s, " ") {
+		s = " " + s + " "
 	}
-	return tick + mdCell(s) + tick
+	return tick + s + tick
 }
 
-// mdText escapes text for a table cell: pipes end cells, and < would open HTML.
+// mdText escapes text for a table cell or a line: backslash escapes for what
+// would start markup (emphasis, code, links, strikethrough) or end the cell,
+// entities for HTML, and a space for a newline, which would end the row.
 func mdText(s string) string {
-	return strings.NewReplacer("<", "&lt;", ">", "&gt;").Replace(mdCell(s))
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', '`', '*', '[', ']', '~', '|':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '_':
+			// Inside a word (created_at) an underscore is no emphasis; at its edge it may be.
+			if i > 0 && i < len(s)-1 && isWordByte(s[i-1]) && isWordByte(s[i+1]) {
+				b.WriteByte(c)
+			} else {
+				b.WriteString(`\_`)
+			}
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '\n', '\r':
+			b.WriteByte(' ')
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// mdCell keeps text inside one table cell: a newline would end the row and a pipe
+// the cell. GitHub splits cells before it parses code spans, so a pipe is escaped
+// even there; backslashes just before it are doubled too, or they would pair with
+// its escape and leave it bare (a code span then shows them doubled).
 func mdCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\n' || c == '\r':
+			b.WriteByte(' ')
+		case c == '|':
+			b.WriteString(`\|`)
+		case c == '\\':
+			j := i
+			for j < len(s) && s[j] == '\\' {
+				j++
+			}
+			run := s[i:j]
+			if j < len(s) && s[j] == '|' {
+				run += run
+			}
+			b.WriteString(run)
+			i = j - 1
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
