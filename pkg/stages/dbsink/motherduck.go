@@ -2,10 +2,12 @@ package dbsink
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/ecomrun/ecomrun/pkg/spec"
@@ -33,16 +35,38 @@ func newMotherDuck(s spec.Sink) (stages.Sink, error) {
 		if err := loadExtension(ctx, run); err != nil {
 			return err
 		}
-		// The extension reads its token from the environment, so the token never enters SQL text.
-		if err := os.Setenv("motherduck_token", token); err != nil {
-			return err
-		}
-		if err := run.Warehouse.Exec(ctx, fmt.Sprintf("ATTACH %s AS %s", sqlq.String("md:"+s.Database), sqlq.Ident(t.alias))); err != nil {
-			return fmt.Errorf("MotherDuck: cannot attach md:%s: %w (check the token and the network)", s.Database, err)
-		}
-		return nil
+		return attachMotherDuck(ctx, run.Warehouse.DB, s.Database, t.alias, token)
 	}
 	return t, nil
+}
+
+// attachMu serializes setting the token and attaching: the setting is the
+// database's, and two MotherDuck sinks with different tokens must each attach
+// with their own.
+var attachMu sync.Mutex
+
+// attachMotherDuck attaches md:database with token. The token is given to
+// DuckDB as a bound parameter of SET motherduck_token (the extension's setting),
+// never as SQL text, and not through the process environment, which every child
+// process would inherit and every concurrent sink would overwrite. ATTACH takes
+// no parameters, and md:db?motherduck_token=... would put the token in the
+// statement's text.
+func attachMotherDuck(ctx context.Context, db *sql.DB, database, alias, token string) error {
+	attachMu.Lock()
+	defer attachMu.Unlock()
+	// One connection for both statements, whatever the setting's scope.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SET motherduck_token = ?", token); err != nil {
+		return fmt.Errorf("MotherDuck: set the token: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("ATTACH %s AS %s", sqlq.String("md:"+database), sqlq.Ident(alias))); err != nil {
+		return fmt.Errorf("MotherDuck: cannot attach md:%s: %w (check the token and the network)", database, err)
+	}
+	return nil
 }
 
 // loadExtension loads MotherDuck's extension, installing it only when its host answers.
