@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -19,22 +20,36 @@ import (
 // written out: scale: ${SCALE:-0.1} is the number 0.1. A quoted or tagged one stays a
 // string. Unquoted dates are made strings too: the spec has no timestamp type, and the
 // schema validator rejects Go's time.Time.
-func interpolate(doc *document, lookupEnv func(string) (string, bool)) diag.Diagnostics {
+//
+// It also returns the variables interpolated into a secret key's value (a token):
+// their values are secrets wherever else they appear.
+func interpolate(doc *document, lookupEnv func(string) (string, bool)) (diag.Diagnostics, []string) {
 	var diags diag.Diagnostics
-	var walk func(n *yaml.Node)
-	walk = func(n *yaml.Node) {
+	var secretVars []string
+	recording := func(name string) (string, bool) {
+		if !slices.Contains(secretVars, name) {
+			secretVars = append(secretVars, name)
+		}
+		return lookupEnv(name)
+	}
+	var walk func(n *yaml.Node, key string)
+	walk = func(n *yaml.Node, key string) {
 		switch n.Kind {
 		case yaml.SequenceNode:
 			for _, item := range n.Content {
-				walk(item)
+				walk(item, key)
 			}
 		case yaml.MappingNode:
 			for i := 1; i < len(n.Content); i += 2 {
-				walk(n.Content[i])
+				walk(n.Content[i], n.Content[i-1].Value)
 			}
 		case yaml.ScalarNode:
 			if strings.Contains(n.Value, "$") {
-				text, problems := expand(n.Value, lookupEnv)
+				lookup := lookupEnv
+				if secretKeys[key] {
+					lookup = recording
+				}
+				text, problems := expand(n.Value, lookup)
 				for _, p := range problems {
 					p.Pos = doc.pos(n)
 					diags = append(diags, p)
@@ -54,8 +69,8 @@ func interpolate(doc *document, lookupEnv func(string) (string, bool)) diag.Diag
 		// Aliases are skipped: the node they name is interpolated where it is written,
 		// and interpolating it twice would expand a $$ twice.
 	}
-	walk(doc.root)
-	return diags
+	walk(doc.root, "")
+	return diags, secretVars
 }
 
 var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

@@ -1,6 +1,14 @@
 package spec
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"path/filepath"
+	"slices"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/ecomrun/ecomrun/pkg/redact"
+)
 
 // Secret holds a credential from a spec (usually interpolated from the
 // environment). It prints, formats and marshals as a mask, so a plan, a report or
@@ -36,13 +44,66 @@ func (s *Secret) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Secrets lists the secret values a spec holds, so that they can be masked in any
-// text that quotes them by accident.
+// Secrets lists the secret values a spec holds or quotes, so that they can be
+// masked in any text that shows them by accident: each token, and for a spec from
+// Load every value that is secret anywhere in it (see collectSecrets).
 func (s *Spec) Secrets() []string {
-	var out []string
+	out := slices.Clone(s.secrets)
 	for _, k := range s.Sinks {
-		if k.Token != "" {
+		if k.Token != "" && !slices.Contains(out, k.Token.Reveal()) {
 			out = append(out, k.Token.Reveal())
+		}
+	}
+	return out
+}
+
+// secretKeys are the keys whose values are credentials wherever they are written:
+// a misspelled or misplaced one is reported as unknown, and is a secret still.
+var secretKeys = map[string]bool{
+	"token": true, "password": true, "secret": true, "api_key": true,
+	"secret_access_key": true, "session_token": true,
+}
+
+// collectSecrets lists what is secret in a spec's interpolated tree: the value of
+// every secret key, the value of every variable interpolated into one (vars), the
+// password of every URL, and the keys of the credentials file the source names.
+// A value that is secret in one place is then masked wherever else it appears.
+func collectSecrets(doc *document, vars []string, lookupEnv func(string) (string, bool)) []string {
+	var out []string
+	add := func(vs ...string) {
+		for _, v := range vs {
+			if v != "" && !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	for _, name := range vars {
+		v, _ := lookupEnv(name)
+		add(v)
+	}
+	var walk func(n *yaml.Node, key string)
+	walk = func(n *yaml.Node, key string) {
+		switch n.Kind {
+		case yaml.SequenceNode:
+			for _, item := range n.Content {
+				walk(item, key)
+			}
+		case yaml.MappingNode:
+			for i := 1; i < len(n.Content); i += 2 {
+				walk(n.Content[i], n.Content[i-1].Value)
+			}
+		case yaml.ScalarNode:
+			if secretKeys[key] {
+				add(n.Value)
+			}
+			add(redact.URLPasswords(n.Value)...)
+		}
+	}
+	walk(doc.root, "")
+	if n, _ := doc.lookup("source", "credentials"); n != nil && n.Kind == yaml.ScalarNode && n.Value != "" {
+		add(redact.CredentialsFile(n.Value)...)
+		if !filepath.IsAbs(n.Value) {
+			add(redact.CredentialsFile(filepath.Join(filepath.Dir(doc.file), n.Value))...)
 		}
 	}
 	return out

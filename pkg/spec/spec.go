@@ -16,6 +16,8 @@ type Spec struct {
 	Warehouse Warehouse `json:"warehouse"`
 	Tables    []Table   `json:"tables"`
 	Sinks     []Sink    `json:"sinks,omitempty"`
+
+	secrets []string // every value secret anywhere in the spec; see Secrets
 }
 
 // Source says where rows come from. Kind selects which of the other fields apply.
