@@ -10,9 +10,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
-	"github.com/ecomrun/ecomrun/pkg/atomicfile"
+	"github.com/ecomrun/ecomrun/pkg/atomicdir"
 	"github.com/ecomrun/ecomrun/pkg/failpoint"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
@@ -23,11 +24,13 @@ import (
 const ManifestName = "_manifest.json"
 
 // fileSink writes one file per table (and, when rows were quarantined, one
-// <table>.quarantine file beside it) with DuckDB's COPY. Every file is written under
-// a temporary name and renamed, then the manifest, so no reader sees a partial file.
+// <table>.quarantine file beside it) with DuckDB's COPY, then publishes them with
+// the folder's updated manifest in one step (atomicdir): a reader, or a run killed at
+// any moment, sees every file under its final name match the manifest's entry.
 type fileSink struct {
 	name, dir string
 	format    string // csv | parquet
+	sweep     sync.Once
 }
 
 var _ Sink = (*fileSink)(nil)
@@ -35,7 +38,7 @@ var _ Sink = (*fileSink)(nil)
 func init() {
 	for _, format := range []string{"csv", "parquet"} {
 		RegisterSink(format, func(s spec.Sink) (Sink, error) {
-			return &fileSink{name: s.Name, dir: s.Path, format: format}, nil
+			return &fileSink{name: s.Name, dir: filepath.Clean(s.Path), format: format}, nil
 		})
 	}
 }
@@ -64,70 +67,96 @@ type ManifestEntry struct {
 	RunID  string `json:"run_id"`
 }
 
+// staged is a file written for this run, not yet published.
+type staged struct {
+	path  string
+	entry ManifestEntry
+}
+
 func (s *fileSink) Write(ctx context.Context, run *Run, t *spec.TablePlan) error {
-	if err := os.MkdirAll(s.dir, 0o755); err != nil {
-		return err
-	}
-	entries := []ManifestEntry{}
-	main, err := s.copy(ctx, run, t.Name, fmt.Sprintf("SELECT * FROM %s", sqlq.Qualified("main", t.Name)), t.Name)
+	mu := run.lock(s.dir)
+	var err error
+	s.sweep.Do(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		err = atomicdir.Sweep(s.dir) // what a killed run left beside the folder
+	})
 	if err != nil {
 		return err
 	}
-	entries = append(entries, main)
+	stage, err := os.MkdirTemp(filepath.Dir(s.dir), "."+filepath.Base(s.dir)+".next-stage-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(stage)
+
+	files := []staged{}
+	main, err := s.copy(ctx, run, stage, t.Name, fmt.Sprintf("SELECT * FROM %s", sqlq.Qualified("main", t.Name)), t.Name)
+	if err != nil {
+		return err
+	}
+	files = append(files, main)
 	if t.OnInvalid == spec.OnInvalidQuarantine {
 		// The run id is in the manifest; leaving it out of the file keeps reruns byte-identical.
-		q, err := s.copy(ctx, run, t.Name, fmt.Sprintf("SELECT * EXCLUDE (_run_id) FROM %s", sqlq.Qualified(QuarantineSchema, t.Name)), t.Name+".quarantine")
+		q, err := s.copy(ctx, run, stage, t.Name, fmt.Sprintf("SELECT * EXCLUDE (_run_id) FROM %s", sqlq.Qualified(QuarantineSchema, t.Name)), t.Name+".quarantine")
 		if err != nil {
 			return err
 		}
-		entries = append(entries, q)
+		files = append(files, q)
 	}
-	return s.updateManifest(run, entries)
-}
 
-// copy writes a query's rows to <base>.<format> through a temporary file.
-func (s *fileSink) copy(ctx context.Context, run *Run, table, query, base string) (ManifestEntry, error) {
-	final := filepath.Join(s.dir, base+"."+s.format)
-	tmpPrefix := filepath.Join(s.dir, "."+base+"."+s.format+".tmp-")
-	removeStale(tmpPrefix)
-	tmp := tmpPrefix + run.ID
-	defer os.Remove(tmp)
-	rows, err := CopyTo(ctx, run, query, tmp, copyOptions[s.format])
-	if err != nil {
-		return ManifestEntry{}, fmt.Errorf("write %s: %w", final, err)
-	}
-	size, sum, err := FileDigest(tmp)
-	if err != nil {
-		return ManifestEntry{}, err
-	}
-	failpoint.Hit("sink." + s.name + "." + base)
-	if err := os.Rename(tmp, final); err != nil {
-		return ManifestEntry{}, err
-	}
-	e := ManifestEntry{Table: table, File: filepath.Base(final), Rows: rows, Bytes: size, SHA256: sum, RunID: run.ID}
-	run.Report.AddOutput(report.Output{Sink: s.name, Table: table, Path: final, Rows: rows, Bytes: size, SHA256: sum})
-	return e, nil
-}
-
-// updateManifest replaces this run's entries in the folder's manifest, atomically.
-// Entries of tables this run did not write stay as they were, like their files.
-func (s *fileSink) updateManifest(run *Run, entries []ManifestEntry) error {
-	path := filepath.Join(s.dir, ManifestName)
-	mu := run.lock(path)
 	mu.Lock()
 	defer mu.Unlock()
-	removeStale(filepath.Join(s.dir, "."+ManifestName+".tmp-"))
+	failpoint.Hit("sink." + s.name + "." + t.Name + ".publish")
+	err = atomicdir.Update(s.dir, run.ID+"-"+t.Name, func(next string) error {
+		for _, f := range files {
+			if err := os.Rename(f.path, filepath.Join(next, f.entry.File)); err != nil {
+				return err
+			}
+		}
+		return s.updateManifest(next, files)
+	})
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		e := f.entry
+		run.Report.AddOutput(report.Output{Sink: s.name, Table: e.Table, Path: filepath.Join(s.dir, e.File), Rows: e.Rows, Bytes: e.Bytes, SHA256: e.SHA256})
+	}
+	return nil
+}
+
+// copy writes a query's rows to <base>.<format> in the staging folder.
+func (s *fileSink) copy(ctx context.Context, run *Run, stage, table, query, base string) (staged, error) {
+	file := base + "." + s.format
+	path := filepath.Join(stage, file)
+	rows, err := CopyTo(ctx, run, query, path, copyOptions[s.format])
+	if err != nil {
+		return staged{}, fmt.Errorf("write %s: %w", filepath.Join(s.dir, file), err)
+	}
+	size, sum, err := FileDigest(path)
+	if err != nil {
+		return staged{}, err
+	}
+	failpoint.Hit("sink." + s.name + "." + base)
+	return staged{path, ManifestEntry{Table: table, File: file, Rows: rows, Bytes: size, SHA256: sum, RunID: run.ID}}, nil
+}
+
+// updateManifest replaces the entries of files in the manifest of the folder being
+// built. Entries of tables this run did not write stay as they were, like their files.
+func (s *fileSink) updateManifest(dir string, files []staged) error {
+	path := filepath.Join(dir, ManifestName)
 	m := Manifest{Sink: s.name, Format: s.format}
 	if b, err := os.ReadFile(path); err == nil {
 		if err := json.Unmarshal(b, &m); err != nil {
-			return fmt.Errorf("%s is not a manifest (%v): move it away", path, err)
+			return fmt.Errorf("%s is not a manifest (%v): move it away", filepath.Join(s.dir, ManifestName), err)
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	for _, e := range entries {
-		m.Tables = slices.DeleteFunc(m.Tables, func(old ManifestEntry) bool { return old.File == e.File })
-		m.Tables = append(m.Tables, e)
+	for _, f := range files {
+		m.Tables = slices.DeleteFunc(m.Tables, func(old ManifestEntry) bool { return old.File == f.entry.File })
+		m.Tables = append(m.Tables, f.entry)
 	}
 	slices.SortFunc(m.Tables, func(a, b ManifestEntry) int { return strings.Compare(a.File, b.File) })
 	m.Sink, m.Format, m.Updated = s.name, s.format, time.Now().UTC()
@@ -135,14 +164,22 @@ func (s *fileSink) updateManifest(run *Run, entries []ManifestEntry) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(path, append(b, '\n'))
+	// path is a hard link to the published manifest: replace it, never write through it.
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return writeSynced(path, append(b, '\n'))
 }
 
-// removeStale deletes the temporary files a killed run left behind, named prefix*.
-// The caller holds the only right to write the file they were meant to become.
-func removeStale(prefix string) {
-	stale, _ := filepath.Glob(prefix + "*")
-	for _, f := range stale {
-		os.Remove(f)
+// writeSynced writes a new file and flushes it to disk before the folder is published.
+func writeSynced(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	if err != nil {
+		return err
 	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	return errors.Join(err, f.Close())
 }
