@@ -70,7 +70,7 @@ func findCredentials(ctx context.Context, keyFile string) (*auth.Credentials, er
 
 // tokenTimeout bounds the first token exchange: with a token endpoint that does not
 // answer, the client would otherwise retry for ever inside every table's read.
-const tokenTimeout = 20 * time.Second
+const tokenTimeout = DefaultTimeout
 
 // checkToken exchanges the credentials for an access token once, up front, so that
 // a bad key or an unreachable token endpoint fails the run at once and clearly.

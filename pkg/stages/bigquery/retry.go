@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,11 +33,20 @@ type retryPolicy struct {
 	tries   int           // attempts, the first included
 	initial time.Duration // pause before the second attempt
 	max     time.Duration // longest pause
+	timeout time.Duration // longest silence of the server (0: DefaultTimeout); not retried
+}
+
+// limit is the policy's timeout.
+func (p retryPolicy) limit() time.Duration {
+	if p.timeout <= 0 {
+		return DefaultTimeout
+	}
+	return p.timeout
 }
 
 // defaultRetry gives up after about 2-4 s of pauses: long enough to ride out a blip
 // or a short rate limit, short enough that a dead endpoint fails a run quickly.
-var defaultRetry = retryPolicy{tries: 5, initial: 250 * time.Millisecond, max: 4 * time.Second}
+var defaultRetry = retryPolicy{tries: 5, initial: 250 * time.Millisecond, max: 4 * time.Second, timeout: DefaultTimeout}
 
 // pause is the wait before attempt n+1 (n >= 1): exponential, with "equal jitter"
 // (half fixed, half random) so concurrent tables that failed together do not retry
@@ -60,6 +70,9 @@ type gaveUpError struct {
 }
 
 func (e *gaveUpError) Error() string {
+	if e.tries <= 1 {
+		return e.what
+	}
 	return fmt.Sprintf("%s (gave up after %d tries)", e.what, e.tries)
 }
 
@@ -104,6 +117,16 @@ type retryTransport struct {
 	// down holds the error of an endpoint no connection could be made to: later
 	// requests fail at once instead of each spending its tries on it.
 	down atomic.Pointer[gaveUpError]
+	// all is cancelled when the endpoint had no answer: the requests in flight stop
+	// too, rather than each waiting out the timeout.
+	allOnce   sync.Once
+	all       context.Context
+	cancelAll context.CancelFunc
+}
+
+func (t *retryTransport) allRequests() context.Context {
+	t.allOnce.Do(func() { t.all, t.cancelAll = context.WithCancel(context.Background()) })
+	return t.all
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -112,10 +135,50 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.giveUp(ctx, d)
 		return nil, d
 	}
+	req, err := withPollHold(req)
+	if err != nil {
+		return nil, err
+	}
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	timeout := t.policy.limit()
+	// silent fails the read when the watchdog fired, or the endpoint went down
+	// while the request was in flight.
+	silent := func(w *watchdog) *gaveUpError {
+		if ctx.Err() != nil {
+			return nil
+		}
+		gave := t.down.Load()
+		if w.fired.Load() {
+			gave = noAnswer(req, timeout)
+			if t.down.CompareAndSwap(nil, gave) {
+				t.allRequests()
+				t.cancelAll()
+			}
+		}
+		if gave != nil {
+			t.giveUp(ctx, gave)
+		}
+		return gave
+	}
 	r := req
 	for n := 1; ; n++ {
-		resp, err := t.base.RoundTrip(r)
+		sent, w, stop := watch(r, timeout, t.allRequests())
+		resp, err := t.base.RoundTrip(sent)
+		w.headers()
+		if err != nil {
+			stop()
+			if gave := silent(w); gave != nil {
+				return nil, gave
+			}
+		} else {
+			resp.Body = &watchedBody{ReadCloser: resp.Body, w: w, cancel: stop,
+				silent: func() error {
+					if gave := silent(w); gave != nil {
+						return gave
+					}
+					return nil
+				}}
+		}
 		what, retry := retryable(ctx, resp, err)
 		if !retry {
 			return resp, err

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"sync"
@@ -31,9 +32,6 @@ const (
 	ReadStorage = "storage" // the Storage Read API, or fail
 	ReadREST    = "rest"    // REST pages (jobs.getQueryResults)
 )
-
-// responseTimeout bounds the wait for a response's headers; a timeout is retried.
-const responseTimeout = 2 * time.Minute
 
 // Source reads tables from BigQuery. Build it with New; Open connects it.
 type Source struct {
@@ -133,10 +131,13 @@ func (s *Source) Open(ctx context.Context) error {
 		}
 		s.creds = creds
 	}
+	// A server that accepts a request and never answers would hold a run for ever:
+	// the dial and the TLS handshake are bounded here, everything after by the
+	// retry transport's watchdog (see DefaultTimeout).
+	timeout := s.policy.limit()
 	base := http.DefaultTransport.(*http.Transport).Clone()
-	// A server that accepts a request and never answers would hold a run for ever;
-	// BigQuery answers within seconds (jobs.query waits ~10 s at most, then polls).
-	base.ResponseHeaderTimeout = responseTimeout
+	base.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
+	base.TLSHandshakeTimeout = timeout
 	hc := &http.Client{Transport: &retryTransport{base: base, policy: s.policy}}
 	authOpt := option.WithoutAuthentication()
 	if s.creds != nil {
@@ -158,6 +159,8 @@ func (s *Source) Open(ctx context.Context) error {
 		sopts := []option.ClientOption{authOpt,
 			option.WithGRPCDialOption(grpc.WithChainUnaryInterceptor(s.policy.unaryInterceptor)),
 			option.WithGRPCDialOption(grpc.WithChainStreamInterceptor(s.policy.streamInterceptor)),
+			option.WithGRPCDialOption(grpc.WithChainUnaryInterceptor(s.policy.deadlineUnary)),
+			option.WithGRPCDialOption(grpc.WithChainStreamInterceptor(s.policy.deadlineStream)),
 		}
 		if err := client.EnableStorageReadClient(ctx, append(sopts, s.storage...)...); err != nil && s.read == ReadStorage {
 			client.Close()

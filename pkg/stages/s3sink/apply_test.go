@@ -18,7 +18,8 @@ import (
 // TestApplyPublishesEveryTable: after apply, every table's folder holds its
 // manifest and exactly the objects it lists, each object is the bytes DuckDB writes
 // for the warehouse table, and the Parquet read back has the warehouse's rows. A
-// rerun publishes a new run and removes the first run's objects.
+// rerun publishes a new run under new keys, and keeps the first run's objects for
+// readers of the previous manifest (TestKeepsOneRunBack follows a third run).
 func TestApplyPublishesEveryTable(t *testing.T) {
 	for _, server := range servers {
 		t.Run(server.name, func(t *testing.T) {
@@ -65,8 +66,8 @@ func TestApplyPublishesEveryTable(t *testing.T) {
 				}
 			}
 			for k := range firstKeys {
-				if _, ok := srv.Lookup(t, bucket, k); ok {
-					t.Errorf("%s of the first run is still there after the rerun", k)
+				if _, ok := srv.Lookup(t, bucket, k); !ok {
+					t.Errorf("%s of the first run, which the previous manifest lists, is gone after the rerun", k)
 				}
 			}
 		})

@@ -3,6 +3,7 @@ package s3sink
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"time"
 
@@ -19,12 +20,8 @@ import (
 // Retries: the SDK's standard retryer (500, 502, 503, 504, throttling, dropped
 // connections), with a bounded number of attempts per request and a short maximum
 // backoff, so a store that is down fails the run within seconds, not minutes.
-const (
-	maxAttempts = 5
-	// responseTimeout bounds the wait for a response's headers once a request is
-	// sent, so a store that stops answering fails the stage instead of hanging it.
-	responseTimeout = 2 * time.Minute
-)
+// A request with no answer within the timeout is not retried (see noAnswerError).
+const maxAttempts = 5
 
 // maxBackoff is the longest wait between two attempts; a variable so fault tests
 // can retry without waiting.
@@ -38,17 +35,16 @@ const DefaultRegion = "us-east-1"
 // config and credentials files, the named profile, then instance roles), overridden
 // by what the spec says: region, endpoint and path-style addressing. It reads files
 // only; credentials are resolved on the first request.
-func newClient(ctx context.Context, k spec.Sink) (*s3.Client, error) {
+func newClient(ctx context.Context, k spec.Sink, timeout time.Duration) (*s3.Client, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = maxAttempts
 				o.MaxBackoff = maxBackoff
+				o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(notRetried)}, o.Retryables...)
 			})
 		}),
-		config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-			t.ResponseHeaderTimeout = responseTimeout
-		})),
+		config.WithHTTPClient(httpClient(timeout)),
 	}
 	if k.Region != "" {
 		opts = append(opts, config.WithRegion(k.Region))
@@ -60,6 +56,8 @@ func newClient(ctx context.Context, k spec.Sink) (*s3.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load the AWS configuration: %w", err)
 	}
+	// Wrapped after loading: the loader may still configure the transport (a CA bundle).
+	cfg.HTTPClient = newStallGuard(cfg.HTTPClient, timeout)
 	if cfg.Region == "" {
 		cfg.Region = DefaultRegion
 	}
@@ -72,4 +70,15 @@ func newClient(ctx context.Context, k spec.Sink) (*s3.Client, error) {
 		}
 		o.UsePathStyle = k.PathStyle
 	}), nil
+}
+
+// httpClient is the SDK's HTTP client with the dial and the TLS handshake bounded
+// by timeout; newClient wraps it in a stallGuard for everything after.
+func httpClient(timeout time.Duration) *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = timeout }).
+		WithTransportOptions(func(t *http.Transport) {
+			t.TLSHandshakeTimeout = timeout
+			t.ResponseHeaderTimeout = timeout
+		})
 }

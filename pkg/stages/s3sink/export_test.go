@@ -13,3 +13,7 @@ func Tune(t testing.TB, part int64, backoff time.Duration) {
 	partSize, maxBackoff = part, backoff
 	t.Cleanup(func() { partSize, maxBackoff = oldPart, oldBackoff })
 }
+
+// StagingPrefix starts the names of the local staging folders of a warehouse's
+// table in a sink, as a killed run leaves them.
+var StagingPrefix = stagingPrefix

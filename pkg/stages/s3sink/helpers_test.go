@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -92,7 +93,8 @@ func manifest(t *testing.T, srv *s3test.Server, table string) (*s3sink.Manifest,
 }
 
 // checkTable checks a published table against the warehouse and the run's report:
-// the folder holds exactly the manifest and the objects it lists; every object has
+// the folder holds the manifest, the objects it lists and at most the objects of
+// one other run (the previous one, kept for its readers); every object has
 // the listed size and SHA-256; the rows add up to the warehouse table's; the data
 // read back equals the table, row for row. It returns the manifest and the folder
 // the objects were downloaded to (keys relative to the table folder).
@@ -105,8 +107,21 @@ func checkTable(t *testing.T, srv *s3test.Server, db *sql.DB, rep *report.Report
 	}
 	want := append(m.Keys(), folder+s3sink.ManifestName)
 	slices.Sort(want)
-	if got := srv.Keys(t, bucket, folder); !slices.Equal(got, want) {
-		t.Errorf("%s folder holds\n  %s\nwant the manifest's\n  %s", table, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	got := srv.Keys(t, bucket, folder)
+	others := map[string]bool{}
+	for _, k := range got {
+		if !slices.Contains(want, k) {
+			others[runOf(k)] = true
+		}
+	}
+	delete(others, "") // reported below
+	if len(others) > 1 || !isSubset(want, got) {
+		t.Errorf("%s folder holds\n  %s\nwant the manifest's\n  %s\nand at most one earlier run's objects", table, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	for _, k := range got {
+		if !slices.Contains(want, k) && runOf(k) == "" {
+			t.Errorf("%s folder holds %s, which is no run's object", table, k)
+		}
 	}
 	outputs := map[string]report.Output{}
 	for _, o := range rep.Outputs {
@@ -183,4 +198,36 @@ func partitionValue(t *testing.T, key, col string) string {
 	}
 	t.Fatalf("key %s has no %s= folder", key, col)
 	return ""
+}
+
+// partKey takes the run id out of a data object's key.
+var partKey = regexp.MustCompile(`/part-(.+)-[0-9]+\.(parquet|csv|csv\.gz)$`)
+
+// runOf returns the run a data object's key belongs to, or "" for another key.
+func runOf(key string) string {
+	if m := partKey.FindStringSubmatch(key); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// runKeys returns the keys under a table's folder that are objects of run id.
+func runKeys(t *testing.T, srv *s3test.Server, table, id string) []string {
+	t.Helper()
+	var keys []string
+	for _, k := range srv.Keys(t, bucket, "raw/ecom/"+table+"/") {
+		if runOf(k) == id {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+func isSubset(sub, of []string) bool {
+	for _, k := range sub {
+		if !slices.Contains(of, k) {
+			return false
+		}
+	}
+	return true
 }

@@ -2,8 +2,11 @@ package s3sink
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -143,4 +146,34 @@ func (s *sink) manifest(runID, table string, files []localFile) *Manifest {
 		m.Bytes += f.bytes
 	}
 	return m
+}
+
+// stagingPrefix starts the names of the local folders a table is staged in before
+// upload, beside the warehouse: .ecomrun-s3-<table>-<h>-, h being a short hash of
+// the warehouse's path, the sink and the table. A run holds its warehouse alone and
+// writes a table to a sink once, so a folder with this prefix that exists when the
+// table is written is a killed run's.
+func stagingPrefix(warehousePath, sink, table string) string {
+	if abs, err := filepath.Abs(warehousePath); err == nil {
+		warehousePath = abs
+	}
+	h := sha256.Sum256([]byte(warehousePath + "\x00" + sink + "\x00" + table))
+	return ".ecomrun-s3-" + table + "-" + hex.EncodeToString(h[:4]) + "-"
+}
+
+// stagingDir removes the staging folders a killed run left for the table, and makes
+// a new one.
+func (s *sink) stagingDir(warehousePath, table string) (string, error) {
+	parent := filepath.Dir(warehousePath)
+	prefix := stagingPrefix(warehousePath, s.name, table)
+	stale, err := filepath.Glob(filepath.Join(parent, prefix+"*"))
+	if err != nil {
+		return "", err
+	}
+	for _, d := range stale {
+		if err := os.RemoveAll(d); err != nil {
+			return "", fmt.Errorf("remove the staging folder a killed run left: %w", err)
+		}
+	}
+	return os.MkdirTemp(parent, prefix)
 }

@@ -20,8 +20,8 @@ import (
 const ManifestName = "_manifest.json"
 
 // Manifest lists the objects of one table's latest complete run. It is written after
-// every object it lists is uploaded, and the objects of the run before are deleted
-// only once it is in place.
+// every object it lists is uploaded; once it is in place, the objects of runs older
+// than the one it replaced are deleted.
 type Manifest struct {
 	Sink        string    `json:"sink"`
 	Table       string    `json:"table"`
@@ -94,8 +94,19 @@ func (s *sink) putManifest(ctx context.Context, folder string, m *Manifest) erro
 }
 
 // explain turns the store's answer for a missing bucket into an error that names
-// the bucket; other errors pass through, with the SDK's operation, status and code.
+// the bucket, and a request without an answer into one line naming the operation
+// and the endpoint; other errors pass through, with the SDK's operation, status and
+// code.
 func (s *sink) explain(err error) error {
+	var silent *noAnswerError
+	if errors.As(err, &silent) {
+		op := "request"
+		var opErr *smithy.OperationError
+		if errors.As(err, &opErr) {
+			op = opErr.Operation()
+		}
+		return fmt.Errorf("%s %w", op, silent)
+	}
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "NoSuchBucket" {
 		return fmt.Errorf("bucket %q does not exist (or these credentials cannot see it): create it, or fix the url of sink %s", s.bucket, s.name)

@@ -10,10 +10,14 @@
 //	<prefix><table>/_manifest.json                          what the latest complete run wrote
 //
 // Publishing is atomic per table: every data object is uploaded under a name of its
-// own run before the manifest that lists them replaces the previous one, and the
-// previous run's objects are deleted only after that. A reader that starts from the
-// manifest sees one complete run; a run that fails leaves the previous manifest and
-// objects as they were.
+// own run before the manifest that lists them replaces the previous one. One run is
+// kept back: after publishing run N the sink deletes the objects of runs before N-1
+// only, so a reader still reading the previous manifest's objects is not cut off. A
+// reader that starts from the manifest sees one complete run; a run that fails
+// leaves the previous manifest and objects as they were.
+//
+// Every request is bounded by a timeout (DefaultTimeout): a store that stops
+// answering fails the table within it, naming the endpoint and the request.
 package s3sink
 
 import (
@@ -21,7 +25,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -56,6 +59,7 @@ type sink struct {
 
 	client   *s3.Client
 	transfer *transfermanager.Client
+	timeout  time.Duration
 
 	ready    sync.Once
 	readyErr error
@@ -81,7 +85,7 @@ func newSink(ctx context.Context, k spec.Sink) (*sink, error) {
 	if compression == "" {
 		compression = spec.S3Compressions[format][0]
 	}
-	client, err := newClient(ctx, k)
+	client, err := newClient(ctx, k, DefaultTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -89,12 +93,14 @@ func newSink(ctx context.Context, k spec.Sink) (*sink, error) {
 		name: k.Name, bucket: bucket, prefix: prefix,
 		format: format, compression: compression, partitionBy: k.PartitionBy,
 		client:   client,
+		timeout:  DefaultTimeout,
 		transfer: transfermanager.New(client, func(o *transfermanager.Options) { o.FailTimeout = cleanupTimeout }),
 	}, nil
 }
 
 // Write publishes one table: read the current manifest, write the table locally,
-// upload its files, put the new manifest, then delete what the old one listed.
+// upload its files, put the new manifest, then delete the objects neither manifest
+// lists.
 func (s *sink) Write(ctx context.Context, run *stages.Run, t *spec.TablePlan) error {
 	if err := s.credentials(ctx); err != nil {
 		return err
@@ -104,9 +110,9 @@ func (s *sink) Write(ctx context.Context, run *stages.Run, t *spec.TablePlan) er
 	if err != nil {
 		return fmt.Errorf("table %s: %w", t.Name, err)
 	}
-	dir, err := os.MkdirTemp(filepath.Dir(run.Warehouse.Path), ".ecomrun-s3-"+t.Name+"-")
+	dir, err := s.stagingDir(run.Warehouse.Path, t.Name)
 	if err != nil {
-		return err
+		return fmt.Errorf("table %s: %w", t.Name, err)
 	}
 	defer os.RemoveAll(dir)
 	files, err := s.writeLocal(ctx, run, t.Name, dir, folder)

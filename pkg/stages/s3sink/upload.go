@@ -56,37 +56,29 @@ func (s *sink) uploadFile(ctx context.Context, f localFile) error {
 	return err
 }
 
-// removeStale deletes, once m is published, the objects the previous manifest
-// listed and the strays of runs that failed before publishing (see strays).
+// removeStale deletes, once m is published, the data objects in the table's folder
+// that neither m nor old (the manifest m replaced) lists: those of older runs and
+// the strays of runs that failed before publishing. Keeping old's objects one run
+// longer lets a reader that started from old finish reading.
 func (s *sink) removeStale(ctx context.Context, folder string, old, m *Manifest) error {
 	keep := map[string]bool{}
 	for _, k := range m.Keys() {
 		keep[k] = true
 	}
-	var stale []string
 	if old != nil {
 		for _, k := range old.Keys() {
-			// A manifest names keys of its own folder; anything else was not written here.
-			if !keep[k] && strings.HasPrefix(k, folder) {
-				stale = append(stale, k)
-			}
+			keep[k] = true
 		}
 	}
-	strays, err := s.strays(ctx, folder, keep)
+	stale, err := s.strays(ctx, folder, keep)
 	if err != nil {
 		return err
-	}
-	for _, k := range strays {
-		if !slices.Contains(stale, k) {
-			stale = append(stale, k)
-		}
 	}
 	return s.deleteKeys(ctx, stale)
 }
 
-// strays lists the data objects in the table's folder that the manifest does not
-// keep: those of the previous run, and those a failed run could not remove (the
-// store was down). Only keys of the layout this sink writes count: partition
+// strays lists the data objects in the table's folder that are not kept: those of
+// older runs, and those a failed run could not remove (the store was down). Only keys of the layout this sink writes count: partition
 // folders of its partition columns, then a part-<run>-<n> file. This assumes one
 // writer per table folder at a time, as the manifest itself does.
 func (s *sink) strays(ctx context.Context, folder string, keep map[string]bool) ([]string, error) {
@@ -95,7 +87,7 @@ func (s *sink) strays(ctx context.Context, folder string, keep map[string]bool) 
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", s.url(folder), err)
+			return nil, fmt.Errorf("list %s: %w", s.url(folder), s.explain(err))
 		}
 		for _, o := range page.Contents {
 			if k := aws.ToString(o.Key); !keep[k] && s.ours(strings.TrimPrefix(k, folder)) {
@@ -133,7 +125,7 @@ func (s *sink) deleteKeys(ctx context.Context, keys []string) error {
 			Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)},
 		})
 		if err != nil {
-			return fmt.Errorf("delete %d objects under %s: %w", len(batch), s.url(s.prefix), err)
+			return fmt.Errorf("delete %d objects under %s: %w", len(batch), s.url(s.prefix), s.explain(err))
 		}
 		if len(out.Errors) > 0 {
 			e := out.Errors[0]

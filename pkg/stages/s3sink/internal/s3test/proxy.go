@@ -2,6 +2,7 @@ package s3test
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -18,6 +19,7 @@ const (
 	Internal                 // answer 500 InternalError, as S3 does now and then
 	Unavailable              // answer 503 SlowDown, as S3 does under load
 	Drop                     // close the connection without an answer, as a server that stopped
+	Stall                    // read the request, then hold the connection open and never answer
 )
 
 // Proxy forwards requests to an S3 server, and fails those a test chooses. It
@@ -27,6 +29,7 @@ type Proxy struct {
 	mu     sync.Mutex
 	choose func(r *http.Request) Fault
 	counts map[Fault]int
+	held   []net.Conn // stalled connections, closed when the test ends
 }
 
 // NewProxy starts a proxy in front of target, stopped when the test ends.
@@ -49,9 +52,23 @@ func NewProxy(t testing.TB, target *Server) *Proxy {
 			if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
 				c.Close()
 			}
+		case Stall:
+			_, _ = io.Copy(io.Discard, r.Body)
+			if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				p.mu.Lock()
+				p.held = append(p.held, c)
+				p.mu.Unlock()
+			}
 		}
 	}))
-	t.Cleanup(ts.Close)
+	t.Cleanup(func() {
+		p.mu.Lock()
+		for _, c := range p.held {
+			c.Close()
+		}
+		p.mu.Unlock()
+		ts.Close()
+	})
 	p.Server = NewServer(ts.URL)
 	return p
 }
