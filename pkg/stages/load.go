@@ -87,6 +87,7 @@ func (l *load) Run(ctx context.Context, run *Run) error {
 	if err != nil {
 		return err
 	}
+	failpoint.Hit("load." + name + ".committed")
 	run.Report.Update(name, func(t *report.Table) {
 		t.RowsLoaded, t.RowsQuarantined, t.RowsDropped = acct.RowsLoaded, acct.RowsQuarantined, acct.RowsDropped
 		t.Watermark = state.watermark

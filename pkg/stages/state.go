@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ecomrun/ecomrun/pkg/failpoint"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
@@ -151,6 +152,7 @@ func (r *Run) CommitState(ctx context.Context, succeeded func(table string) bool
 		if err != nil {
 			return fmt.Errorf("record state of %s: %w", t.Name, err)
 		}
+		failpoint.Hit("state." + t.Name)
 	}
 	return nil
 }

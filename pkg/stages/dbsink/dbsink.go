@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/ecomrun/ecomrun/pkg/failpoint"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
@@ -93,6 +94,7 @@ func (t *target) Write(ctx context.Context, run *stages.Run, table *spec.TablePl
 	if err != nil {
 		return fmt.Errorf("write %s to %s: %w", table.Name, t.describe, err)
 	}
+	failpoint.Hit("sink." + t.name + "." + table.Name + ".committed")
 	n, err := run.Warehouse.Count(ctx, sqlq.Qualified(t.alias, "main", table.Name))
 	if err != nil {
 		return err
