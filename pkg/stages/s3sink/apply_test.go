@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/ecomrun/ecomrun/pkg/stages/s3sink"
-	"github.com/ecomrun/ecomrun/pkg/stages/s3sink/internal/s3test"
+	"github.com/ecomrun/ecomrun/internal/s3test"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 

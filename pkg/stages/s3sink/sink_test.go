@@ -12,7 +12,7 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
-	"github.com/ecomrun/ecomrun/pkg/stages/s3sink/internal/s3test"
+	"github.com/ecomrun/ecomrun/internal/s3test"
 	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
