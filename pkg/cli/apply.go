@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/ecomrun/ecomrun/pkg/atomicfile"
 	"github.com/ecomrun/ecomrun/pkg/engine"
 	"github.com/ecomrun/ecomrun/pkg/htmlreport"
+	"github.com/ecomrun/ecomrun/pkg/redact"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 )
@@ -73,44 +75,62 @@ func runApply(ctx context.Context, args []string, s streams) int {
 		}
 	}
 
-	prog := newProgress(s, plan, a.quiet, a.logFormat)
+	// Every output about the run is masked: a secret of the spec may be in a path,
+	// a condition or an error a cloud client quotes.
+	red := redactorFor(plan)
+	prog := newProgress(s, plan, a.quiet, a.logFormat, red)
 	rep, runErr := engine.Apply(ctx, plan, engine.Options{
 		Parallelism: a.parallelism, OnStage: prog.stage, FullRefresh: a.fullRefresh, FullRefreshTables: refresh,
 	})
 	prog.done()
-	writeReports(a, plan, rep, s)
-	printSummary(s.out, rep)
+	reportErrs := writeReports(a, plan, rep, red)
+	var out, errs bytes.Buffer
+	printSummary(&out, rep)
+	io.WriteString(s.out, red.String(out.String()))
 	if runErr != nil {
-		printRunErrors(s.err, rep)
-		if ctx.Err() != nil {
-			return ExitCanceled
-		}
+		printRunErrors(&errs, rep)
+	}
+	for _, err := range reportErrs {
+		fmt.Fprintf(&errs, "ecomrun apply: %v\n", err)
+	}
+	io.WriteString(s.err, red.String(errs.String()))
+	switch {
+	case runErr != nil && ctx.Err() != nil:
+		return ExitCanceled
+	case runErr != nil:
+		return ExitFailed
+	case len(reportErrs) > 0:
+		// The run itself is fine, but what was asked for is not all there.
+		fmt.Fprintln(s.err, "ecomrun apply: the run succeeded and its outputs are complete; only the report above is missing")
 		return ExitFailed
 	}
 	return ExitOK
 }
 
-// writeReports writes the JSON and HTML reports asked for. They are written even
-// when the run failed (that is when they are read most); a report that cannot be
-// written is said on stderr but does not change the exit code, which is the run's.
-func writeReports(a applyArgs, plan *spec.Plan, rep *report.Report, s streams) {
+// writeReports writes the JSON and HTML reports asked for, masked. They are
+// written even when the run failed (that is when they are read most). A report
+// that cannot be written is an error of its own, returned for the caller to say
+// after the summary: it fails a run that was otherwise fine.
+func writeReports(a applyArgs, plan *spec.Plan, rep *report.Report, red *redact.Redactor) []error {
+	var errs []error
 	if a.report != "" {
 		b, err := json.MarshalIndent(rep, "", "  ")
 		if err == nil {
-			err = atomicfile.Write(a.report, append(b, '\n'))
+			err = atomicfile.Write(a.report, []byte(red.String(string(b))+"\n"))
 		}
 		if err != nil {
-			fmt.Fprintf(s.err, "ecomrun apply: write report %s: %v\n", a.report, err)
+			errs = append(errs, fmt.Errorf("cannot write the report %s: %w", a.report, err))
 		}
 	}
 	if a.reportHTML != "" {
 		var buf bytes.Buffer
 		err := htmlreport.Render(&buf, htmlreport.Build(plan, rep))
 		if err == nil {
-			err = atomicfile.Write(a.reportHTML, buf.Bytes())
+			err = atomicfile.Write(a.reportHTML, []byte(red.String(buf.String())))
 		}
 		if err != nil {
-			fmt.Fprintf(s.err, "ecomrun apply: write HTML report %s: %v\n", a.reportHTML, err)
+			errs = append(errs, fmt.Errorf("cannot write the HTML report %s: %w", a.reportHTML, err))
 		}
 	}
+	return errs
 }

@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 
 	"github.com/ecomrun/ecomrun/pkg/plandiff"
+	"github.com/ecomrun/ecomrun/pkg/redact"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 )
 
@@ -46,20 +48,39 @@ func runPlan(ctx context.Context, args []string, s streams) int {
 	if plan == nil {
 		return code
 	}
+	// Rendered whole, then masked: a secret interpolated into a path or a
+	// condition is shown as the mask in every format.
+	var out bytes.Buffer
 	if a.against == "" {
-		printPlanAs(s.out, a.format, plan)
+		printPlanAs(&out, a.format, plan)
 		if a.format == "text" {
 			reads, note := planReads(ctx, plan)
-			printReads(s.out, reads, note)
+			printReads(&out, reads, note)
 		}
+		writeMasked(s.out, out.String(), plan)
 		return ExitOK
 	}
 	old, code := compile(a.against, s)
 	if old == nil {
 		return code
 	}
-	printPlanDiffAs(s.out, a.format, old, plan, plandiff.Compare(old, plan))
+	printPlanDiffAs(&out, a.format, old, plan, plandiff.Compare(old, plan))
+	writeMasked(s.out, out.String(), old, plan)
 	return ExitOK
+}
+
+// redactorFor masks the secrets of the plans' specs and of the environment.
+func redactorFor(plans ...*spec.Plan) *redact.Redactor {
+	var secrets []string
+	for _, p := range plans {
+		secrets = append(secrets, p.Spec.Secrets()...)
+	}
+	return redact.New(secrets...)
+}
+
+// writeMasked writes text with the secrets of the plans' specs masked.
+func writeMasked(w io.Writer, text string, plans ...*spec.Plan) {
+	_, _ = io.WriteString(w, redactorFor(plans...).String(text))
 }
 
 func printPlanAs(w io.Writer, format string, p *spec.Plan) {
@@ -103,11 +124,10 @@ func writeJSON(w io.Writer, v any) {
 
 // compile checks a spec and prints its diagnostics; a nil plan comes with the exit code.
 func compile(file string, s streams) (*spec.Plan, int) {
-	plan, ds := spec.Check(file)
-	ds = ds.Sort()
-	printDiagnostics(s.err, ds)
-	if ds.HasErrors() || plan == nil {
+	c := spec.CheckFile(file)
+	printDiagnostics(s.err, c, redact.New(c.Secrets...))
+	if c.Diags.HasErrors() || c.Plan == nil {
 		return nil, ExitUsage
 	}
-	return plan, ExitOK
+	return c.Plan, ExitOK
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/ecomrun/ecomrun/pkg/engine"
+	"github.com/ecomrun/ecomrun/pkg/redact"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 )
 
@@ -29,16 +30,22 @@ type progress interface {
 // newProgress picks how a run is shown: nothing with --quiet, live bars when
 // stderr is a terminal and the log format is for people, else one log line per
 // stage end (CI and pipes keep a plain, timestamped record with no control characters).
-func newProgress(s streams, plan *spec.Plan, quiet bool, logFormat string) progress {
+// Log records go through red (when not nil), which masks the spec's secrets; the
+// bars show names only.
+func newProgress(s streams, plan *spec.Plan, quiet bool, logFormat string, red *redact.Redactor) progress {
 	switch {
 	case quiet:
 		return nopProgress{}
 	case logFormat == "text" && s.errTTY:
 		return newBarProgress(s.err, plan)
 	}
-	var h slog.Handler = newLineHandler(s.err)
+	w := s.err
+	if red != nil {
+		w = red.Writer(w)
+	}
+	var h slog.Handler = newLineHandler(w)
 	if logFormat == "json" {
-		h = slog.NewJSONHandler(s.err, &slog.HandlerOptions{ReplaceAttr: jsonAttr})
+		h = slog.NewJSONHandler(w, &slog.HandlerOptions{ReplaceAttr: jsonAttr})
 	}
 	return &logProgress{log: slog.New(h), started: map[string]time.Time{}}
 }

@@ -39,7 +39,7 @@ func widePlan(n int) *spec.Plan {
 // the loop runs in a goroutine so that a deadlock fails the test instead of
 // hanging it.
 func TestBarsUnderConcurrentStages(t *testing.T) {
-	rounds := 150
+	rounds := 300
 	if testing.Short() {
 		rounds = 20
 	}

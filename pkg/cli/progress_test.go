@@ -51,7 +51,7 @@ func events(p *spec.Plan) []engine.StageEvent {
 
 func TestLogLinesText(t *testing.T) {
 	var buf bytes.Buffer
-	p := newProgress(streams{err: &buf}, twoTables(), false, "text")
+	p := newProgress(streams{err: &buf}, twoTables(), false, "text", nil)
 	for _, ev := range events(twoTables()) {
 		p.stage(ev)
 	}
@@ -75,7 +75,7 @@ func TestLogLinesText(t *testing.T) {
 
 func TestLogLinesJSON(t *testing.T) {
 	var buf bytes.Buffer
-	p := newProgress(streams{err: &buf, errTTY: true}, twoTables(), false, "json")
+	p := newProgress(streams{err: &buf, errTTY: true}, twoTables(), false, "json", nil)
 	if _, bars := p.(*barProgress); bars {
 		t.Fatal("--log-format json drew bars on a terminal; it must stay machine-readable")
 	}
@@ -97,7 +97,7 @@ func TestLogLinesJSON(t *testing.T) {
 
 func TestQuietPrintsNothing(t *testing.T) {
 	var buf bytes.Buffer
-	p := newProgress(streams{err: &buf, errTTY: true}, twoTables(), true, "text")
+	p := newProgress(streams{err: &buf, errTTY: true}, twoTables(), true, "text", nil)
 	for _, ev := range events(twoTables()) {
 		p.stage(ev)
 	}
@@ -134,10 +134,10 @@ func TestBars(t *testing.T) {
 
 func TestPickProgress(t *testing.T) {
 	var buf bytes.Buffer
-	if _, ok := newProgress(streams{err: &buf, errTTY: true}, twoTables(), false, "text").(*barProgress); !ok {
+	if _, ok := newProgress(streams{err: &buf, errTTY: true}, twoTables(), false, "text", nil).(*barProgress); !ok {
 		t.Error("a terminal with the text format gets no bars")
 	}
-	if _, ok := newProgress(streams{err: &buf}, twoTables(), false, "text").(*logProgress); !ok {
+	if _, ok := newProgress(streams{err: &buf}, twoTables(), false, "text", nil).(*logProgress); !ok {
 		t.Error("a pipe with the text format gets no log lines")
 	}
 	if isTerminal(&buf) {

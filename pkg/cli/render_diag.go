@@ -3,37 +3,50 @@ package cli
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/ecomrun/ecomrun/pkg/diag"
+	"github.com/ecomrun/ecomrun/pkg/redact"
+	"github.com/ecomrun/ecomrun/pkg/spec"
 )
 
-// printDiagnostics writes each diagnostic as FILE:LINE:COL: severity: message,
-// followed by the source line and a caret under the column.
-func printDiagnostics(w io.Writer, ds diag.Diagnostics) {
-	sources := map[string][]string{}
-	for _, d := range ds {
-		fmt.Fprintln(w, d.String())
+// printDiagnostics writes each diagnostic of a checked spec as FILE:LINE:COL:
+// severity: message, followed by the source line and a caret under the column.
+// Secrets are masked in both, and the caret follows the mask.
+func printDiagnostics(w io.Writer, c spec.Checked, red *redact.Redactor) {
+	sources := map[string][]string{c.File: strings.Split(string(c.Source), "\n")}
+	for _, d := range c.Diags {
+		fmt.Fprintln(w, red.String(d.String()))
 		if d.Pos.Line == 0 {
 			continue
 		}
 		lines, ok := sources[d.Pos.File]
 		if !ok {
-			b, _ := os.ReadFile(d.Pos.File)
+			b, _ := spec.ReadFile(d.Pos.File)
 			lines = strings.Split(string(b), "\n")
 			sources[d.Pos.File] = lines
 		}
 		if d.Pos.Line > len(lines) {
 			continue
 		}
-		line := strings.TrimRight(lines[d.Pos.Line-1], "\r")
+		line, col := red.Line(strings.TrimRight(lines[d.Pos.Line-1], "\r"), d.Pos.Col)
 		gutter := fmt.Sprintf("%5d | ", d.Pos.Line)
 		fmt.Fprintf(w, "%s%s\n", gutter, line)
-		if d.Pos.Col > 0 {
-			fmt.Fprintf(w, "%s| %s^\n", strings.Repeat(" ", len(gutter)-2), caretPad(line, d.Pos.Col))
+		if col > 0 {
+			fmt.Fprintf(w, "%s| %s^\n", strings.Repeat(" ", len(gutter)-2), caretPad(line, col))
 		}
 	}
+}
+
+// masked returns ds with secrets masked in their messages, for the formats that
+// write the messages alone (JSON, GitHub annotations).
+func masked(ds diag.Diagnostics, red *redact.Redactor) diag.Diagnostics {
+	out := make(diag.Diagnostics, len(ds))
+	for i, d := range ds {
+		d.Message, d.Detail = red.String(d.Message), red.String(d.Detail)
+		out[i] = d
+	}
+	return out
 }
 
 // caretPad keeps tabs so the caret lines up under the column.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/ecomrun/ecomrun/pkg/diag"
+	"github.com/ecomrun/ecomrun/pkg/redact"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 )
 
@@ -42,19 +43,19 @@ func runValidate(ctx context.Context, args []string, s streams) int {
 	var results []result
 	valid := true
 	for _, f := range a.files {
-		_, ds := spec.Check(f)
-		ds = ds.Sort()
-		ok := !ds.HasErrors()
+		c := spec.CheckFile(f)
+		red := redact.New(c.Secrets...)
+		ok := !c.Diags.HasErrors()
 		valid = valid && ok
-		results = append(results, result{File: f, Valid: ok, Diagnostics: append(diag.Diagnostics{}, ds...)})
+		results = append(results, result{File: f, Valid: ok, Diagnostics: append(diag.Diagnostics{}, masked(c.Diags, red)...)})
 		switch a.format {
 		case "text":
-			printDiagnostics(s.err, ds)
+			printDiagnostics(s.err, c, red)
 			if ok {
 				fmt.Fprintf(s.out, "%s: valid\n", f)
 			}
 		case "github":
-			printGitHub(s.out, ds)
+			printGitHub(s.out, masked(c.Diags, red))
 		}
 	}
 	if a.format == "json" {
