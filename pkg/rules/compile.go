@@ -1,9 +1,11 @@
 package rules
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
+	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
 )
 
@@ -147,7 +149,16 @@ func broken(t Target, r Rule) (string, error) {
 	case Pattern:
 		return fmt.Sprintf("NOT regexp_full_match(%s::VARCHAR, %s)", col, sqlq.String(r.Pattern)), nil
 	case Expression:
-		return fmt.Sprintf("NOT (%s)", r.SQL), nil
+		// The condition runs as sqlexpr renders it, never as written.
+		names := make([]string, len(t.Columns))
+		for i, c := range t.Columns {
+			names[i] = c.Name
+		}
+		cond, err := sqlexpr.Parse(context.Background(), r.SQL, names)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("NOT (%s)", cond.DuckDB()), nil
 	case Relationship:
 		table, column, ok := strings.Cut(r.To, ".")
 		if !ok || t.Resolve == nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecomrun/ecomrun/pkg/diag"
 	"github.com/ecomrun/ecomrun/pkg/rules"
+	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
@@ -136,7 +137,12 @@ func (c *checker) table(i int) {
 	}
 	if t.Where != "" {
 		if m := thelook.Lookup(t.Name); m != nil {
-			if err := rules.CheckExpression(t.Where, m.ColumnNames()); err != nil {
+			// A bigquery source receives the condition rendered in GoogleSQL: it must have a translation.
+			dialect := sqlexpr.DuckDB
+			if c.s.Source.Kind == "bigquery" {
+				dialect = sqlexpr.GoogleSQL
+			}
+			if err := rules.CheckCondition(t.Where, m.ColumnNames(), dialect); err != nil {
 				c.report(t.Pos, []any{"tables", i, "where"}, "where is one SQL condition over the table's own columns", "where: %v", err)
 			}
 		}

@@ -121,10 +121,10 @@ sinks:
 		{"expression with a semicolon", `
   - name: users
     rules:
-      - {check: expression, sql: "age > 0; DROP TABLE users"}`, []string{`8:34: sql: ';' at offset 7: an expression is one boolean expression, not statements`}},
+      - {check: expression, sql: "age > 0; DROP TABLE users"}`, []string{`8:34: sql: ';' at offset 7 ends the condition: an expression is one boolean condition, not statements`}},
 		{"where with a semicolon", `
   - name: users
-    where: "age > 0; DROP TABLE users"`, []string{`7:12: where: ';' at offset 7: an expression is one boolean expression, not statements`}},
+    where: "age > 0; DROP TABLE users"`, []string{`7:12: where: ';' at offset 7 ends the condition: an expression is one boolean condition, not statements`}},
 		{"relationship cycle", `
   - name: users
     rules:

@@ -8,6 +8,7 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/failpoint"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
 )
 
@@ -41,15 +42,17 @@ func (e *extract) Run(ctx context.Context, run *Run) error {
 // spec's filter, the incremental bound b (nil: none) and the limit: never SELECT *, so a source's
 // extra columns stay out. raw sources hold text, so the bound compares the cast
 // cursor, and a cursor that does not cast is read (validation sets it aside).
-func projection(t *spec.TablePlan, from string, raw bool, b *Bound) string {
+func projection(t *spec.TablePlan, from string, raw bool, b *Bound) (string, error) {
 	cols := make([]string, len(t.Model.Columns))
 	for i, c := range t.Model.Columns {
 		cols[i] = sqlq.Ident(c.Name)
 	}
 	q := fmt.Sprintf("SELECT %s FROM %s", strings.Join(cols, ", "), from)
 	var where []string
-	if t.Where != "" {
-		where = append(where, "("+t.Where+")")
+	if w, err := t.WhereSQL(sqlexpr.DuckDB); err != nil { // as rendered, never as written
+		return "", err
+	} else if w != "" {
+		where = append(where, w)
 	}
 	if b != nil {
 		col := sqlq.Ident(b.Column)
@@ -66,5 +69,5 @@ func projection(t *spec.TablePlan, from string, raw bool, b *Bound) string {
 	if t.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", t.Limit)
 	}
-	return q
+	return q, nil
 }

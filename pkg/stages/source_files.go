@@ -39,7 +39,11 @@ func (s *filesSource) Extract(ctx context.Context, run *Run, t *spec.TablePlan, 
 	if err := s.checkColumns(ctx, run, t, reader, path); err != nil {
 		return false, err
 	}
-	err := run.Warehouse.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", relation, projection(t, reader, true, run.Bound(t.Name))))
+	q, err := projection(t, reader, true, run.Bound(t.Name))
+	if err != nil {
+		return false, err
+	}
+	err = run.Warehouse.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", relation, q))
 	return true, err
 }
 
@@ -56,7 +60,11 @@ func (s *filesSource) reader(t *spec.TablePlan) (path, reader string) {
 // Describe is the query Extract runs over the table's file.
 func (s *filesSource) Describe(t *spec.TablePlan) string {
 	_, reader := s.reader(t)
-	return projection(t, reader, true, nil)
+	q, err := projection(t, reader, true, nil)
+	if err != nil {
+		return err.Error()
+	}
+	return q
 }
 
 // checkColumns names every model column the file lacks, in one error.

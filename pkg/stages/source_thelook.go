@@ -25,7 +25,10 @@ func (s *thelookSource) Extract(ctx context.Context, run *Run, t *spec.TablePlan
 	}
 	defer reader.Release()
 	bound := run.Bound(t.Name)
-	_, err = run.Warehouse.CreateFromArrow(ctx, relation, reader, func(from string) string { return projection(t, from, false, bound) },
+	if _, err := projection(t, "", false, bound); err != nil {
+		return false, err
+	}
+	_, err = run.Warehouse.CreateFromArrow(ctx, relation, reader, func(from string) string { q, _ := projection(t, from, false, bound); return q },
 		t.Where != "" || bound != nil)
 	return false, err
 }

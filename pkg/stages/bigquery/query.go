@@ -10,6 +10,7 @@ import (
 	gbq "cloud.google.com/go/bigquery"
 
 	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
 	"github.com/ecomrun/ecomrun/pkg/stages"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
@@ -64,9 +65,8 @@ type tableQuery struct {
 // buildQuery reads the model's columns of a table, in model order: never SELECT *,
 // so columns the source has and the model lacks stay out and a missing one is an
 // error at BigQuery, before anything is paid for. GEOGRAPHY is read as WKT text.
-// The spec's where: is a condition in BigQuery's SQL, pushed down as written (the
-// spec checks reject ";"); the incremental bound b (nil: none) and limit: are
-// parameters, never pasted into the text.
+// The spec's where: is pushed down as sqlexpr renders it in GoogleSQL, never as
+// written; the incremental bound b (nil: none) and limit: are parameters.
 func buildQuery(d datasetRef, t *spec.TablePlan, b *stages.Bound) (tableQuery, error) {
 	if t.Model == nil {
 		return tableQuery{}, fmt.Errorf("table %s has no model", t.Name)
@@ -86,8 +86,10 @@ func buildQuery(d datasetRef, t *spec.TablePlan, b *stages.Bound) (tableQuery, e
 	}
 	q := tableQuery{sql: fmt.Sprintf("SELECT %s FROM %s", strings.Join(cols, ", "), d.table(t.Name))}
 	var where []string
-	if w := strings.TrimSpace(t.Where); w != "" {
-		where = append(where, "("+w+")")
+	if w, err := t.WhereSQL(sqlexpr.GoogleSQL); err != nil {
+		return tableQuery{}, err
+	} else if w != "" {
+		where = append(where, w)
 	}
 	if b != nil {
 		p, err := boundParam(b)

@@ -32,12 +32,24 @@ func TestBuildQuery(t *testing.T) {
 				"FROM `bigquery-public-data`.`thelook_ecommerce`.`distribution_centers`", nil},
 		{"where and limit", table("orders", " status = 'Shipped' ", 10), nil,
 			"SELECT `order_id`, `user_id`, `status`, `gender`, `created_at`, `returned_at`, `shipped_at`, `delivered_at`, `num_of_item` " +
-				"FROM `bigquery-public-data`.`thelook_ecommerce`.`orders` WHERE (status = 'Shipped') LIMIT @limit",
+				"FROM `bigquery-public-data`.`thelook_ecommerce`.`orders` WHERE (`status` = 'Shipped') LIMIT @limit",
 			[]gbq.QueryParameter{{Name: "limit", Value: int64(10)}}},
 		{"timestamp bound", table("orders", "gender = 'F'", 0), &ts,
 			"SELECT `order_id`, `user_id`, `status`, `gender`, `created_at`, `returned_at`, `shipped_at`, `delivered_at`, `num_of_item` " +
-				"FROM `bigquery-public-data`.`thelook_ecommerce`.`orders` WHERE (gender = 'F') AND `created_at` >= @since",
+				"FROM `bigquery-public-data`.`thelook_ecommerce`.`orders` WHERE (`gender` = 'F') AND `created_at` >= @since",
 			[]gbq.QueryParameter{{Name: "since", Value: time.Date(2024, 5, 6, 7, 8, 9, 123456000, time.UTC)}}},
+		// The where: BigQuery receives is ecomrun's rendering: no comment survives, and
+		// DuckDB's reading of the text is what is rendered (here one string).
+		{"comment dropped", table("orders", "status = 'x' -- LIMIT is not hidden", 5), nil,
+			"SELECT `order_id`, `user_id`, `status`, `gender`, `created_at`, `returned_at`, `shipped_at`, `delivered_at`, `num_of_item` " +
+				"FROM `bigquery-public-data`.`thelook_ecommerce`.`orders` WHERE (`status` = 'x') LIMIT @limit",
+			[]gbq.QueryParameter{{Name: "limit", Value: int64(5)}}},
+		{"BigQuery escapes are data", table("orders", smuggling, 0), nil,
+			"SELECT `order_id`, `user_id`, `status`, `gender`, `created_at`, `returned_at`, `shipped_at`, `delivered_at`, `num_of_item` " +
+				"FROM `bigquery-public-data`.`thelook_ecommerce`.`orders` WHERE (`status` = 'a\\\\\\' OR EXISTS(SELECT 1 FROM `other.secret.t`) OR TRUE #')", nil},
+		{"portable functions", table("orders", "created_at > now() - INTERVAL 3 DAY AND EXTRACT(year FROM created_at) = 2024 AND \"Status\" ILIKE 's%'", 0), nil,
+			"SELECT `order_id`, `user_id`, `status`, `gender`, `created_at`, `returned_at`, `shipped_at`, `delivered_at`, `num_of_item` " +
+				"FROM `bigquery-public-data`.`thelook_ecommerce`.`orders` WHERE ((`created_at` > TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 3 DAY)) AND (EXTRACT(YEAR FROM `created_at`) = 2024) AND (LOWER(`status`) LIKE LOWER('s%')))", nil},
 		{"integer bound", table("orders", "", 0), &id,
 			"SELECT `order_id`, `user_id`, `status`, `gender`, `created_at`, `returned_at`, `shipped_at`, `delivered_at`, `num_of_item` " +
 				"FROM `bigquery-public-data`.`thelook_ecommerce`.`orders` WHERE `order_id` >= @since",
@@ -61,6 +73,26 @@ func TestBuildQuery(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// smuggling is valid in DuckDB (status compared with one string) and, pasted into
+// BigQuery as written, would end the string at \' and run a subquery, with # hiding
+// the rest: the rendering keeps it one string literal.
+const smuggling = `status = 'a\'' OR EXISTS(SELECT 1 FROM ` + "`other.secret.t`" + `) OR TRUE #'`
+
+// What has no GoogleSQL translation, or does not check, never reaches BigQuery.
+func TestBuildQueryRefusesWhere(t *testing.T) {
+	d := datasetRef{project: "p", dataset: "d"}
+	for _, tc := range []struct{ where, want string }{
+		{"date_diff('day', created_at, shipped_at) < 3", "date_diff has no BigQuery translation"},
+		{"status = 'x' # LIMIT", `syntax error at or near "#"`},
+		{"EXISTS(SELECT 1 FROM secret)", "subquery"},
+		{"status = 'a\\'' OR EXISTS(SELECT 1 FROM `other.secret.t`) OR status = '\\''", "syntax error"},
+	} {
+		if _, err := buildQuery(d, table("orders", tc.where, 0), nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.where, err, tc.want)
+		}
 	}
 }
 
