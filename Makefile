@@ -6,7 +6,7 @@ BIN     := bin/ecomrun
 SPEC    ?= pipelines/daily.yaml
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build run test race bench fuzz check fmt vet tidy-check validate clean moto bigquery-emulator
+.PHONY: build run test race crash bench fuzz check fmt vet tidy-check validate clean moto bigquery-emulator
 
 build:
 	$(GO) build -ldflags "-X github.com/ecomrun/ecomrun/pkg/cli.Version=$(VERSION)" -o $(BIN) ./cmd/ecomrun
@@ -16,7 +16,17 @@ run: build
 
 test: build moto bigquery-emulator
 	$(GO) test ./...
-	$(GO) test -race ./pkg/dag/ ./pkg/spec/ ./pkg/thelook/ ./pkg/stages/s3sink/ ./pkg/stages/bigquery/
+	$(MAKE) --no-print-directory race
+
+# race runs the packages that share state across goroutines under the race detector.
+race:
+	$(GO) test -race ./pkg/dag/ ./pkg/spec/ ./pkg/sqlexpr/ ./pkg/thelook/ ./pkg/engine/ ./pkg/stages/... ./pkg/warehouse/ ./pkg/cli/ ./pkg/report/ ./pkg/atomicdir/
+
+# crash SIGKILLs apply at every failpoint a run passes and at CRASH_KILLS random
+# moments, then opens every output (warehouse, files, duckdb copy, s3) and checks
+# old-or-new, and that a rerun equals an uninterrupted run. make test does 4 random kills.
+crash: build
+	ECOMRUN_CRASH_KILLS=$${CRASH_KILLS:-60} $(GO) test -count=1 -timeout 60m -run '^TestKillAnywhereLeavesOldOrNewEverywhere$$' -v ./cmd/ecomrun/ | grep -E '^(---|ok|FAIL|PASS)|kills|killed'
 
 # moto: the s3 sink's integration tests start moto's S3 server; this finds a Python
 # that has it, or installs it.
