@@ -3,6 +3,7 @@ package dag
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -127,6 +128,31 @@ func TestWalkCancelStopsAndMarksTheRest(t *testing.T) {
 	for _, id := range g.Nodes() {
 		if out[id].Status != Canceled {
 			t.Errorf("%s = %s, want canceled", id, out[id].Status)
+		}
+	}
+}
+
+// A panicking node fails like an erring one, with the bug's place in one line; the
+// process goes on and the rest of the graph runs.
+func TestWalkTurnsAPanicIntoAFailure(t *testing.T) {
+	g := pipeline("good", "bad")
+	out := Walk(context.Background(), g, 4, func(ctx context.Context, id string) error {
+		if id == "load.bad" {
+			var m map[string]int
+			m["x"]++ // a nil map write: a real runtime panic
+		}
+		return nil
+	})
+	if o := out["load.bad"]; o.Status != Failed || o.Err == nil ||
+		!strings.Contains(o.Err.Error(), "internal error") || !strings.Contains(o.Err.Error(), "dag_test.go:") || strings.Contains(o.Err.Error(), "\n") {
+		t.Fatalf("load.bad = %+v, want a one-line failure naming dag_test.go", o)
+	}
+	if o := out["sink.bad"]; o.Status != Skipped || o.Cause != "load.bad" {
+		t.Errorf("sink.bad = %+v, want skipped because of load.bad", o)
+	}
+	for _, id := range []string{"extract.good", "load.good", "sink.good", "extract.bad"} {
+		if out[id].Status != Succeeded {
+			t.Errorf("%s = %+v, want ok", id, out[id])
 		}
 	}
 }

@@ -3,6 +3,9 @@ package dag
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
 )
 
 // Status is how a node ended.
@@ -81,7 +84,7 @@ func Walk(ctx context.Context, g *Graph, parallelism int, run func(ctx context.C
 			id := ready[0]
 			ready = ready[1:]
 			running++
-			go func() { finished <- done{id, run(ctx, id)} }()
+			go func() { finished <- done{id, runSafely(ctx, id, run)} }()
 		}
 		if running == 0 {
 			// Nothing runs and nothing can start: the context ended.
@@ -104,4 +107,33 @@ func Walk(ctx context.Context, g *Graph, parallelism int, run func(ctx context.C
 		}
 	}
 	return outcomes
+}
+
+// runSafely runs a node and turns a panic into the node's error, so that a bug in
+// one stage fails that stage (and skips what depends on it) while the rest of the
+// run ends cleanly, its outputs committed or rolled back as usual.
+func runSafely(ctx context.Context, id string, run func(ctx context.Context, id string) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error (a bug, please report it): %v [at %s]", p, panicSite(debug.Stack()))
+		}
+	}()
+	return run(ctx, id)
+}
+
+// panicSite is the innermost frame of a panic's stack outside the runtime and this
+// package: one line that names the bug's place, not the whole trace.
+func panicSite(stack []byte) string {
+	lines := strings.Split(string(stack), "\n")
+	for i := 1; i+1 < len(lines); i += 2 {
+		fn, file := strings.TrimSpace(lines[i]), strings.TrimSpace(lines[i+1])
+		if strings.HasPrefix(fn, "runtime") || strings.HasPrefix(fn, "panic(") || strings.Contains(file, "/pkg/dag/walk.go") {
+			continue
+		}
+		if j := strings.LastIndex(file, " +0x"); j > 0 {
+			file = file[:j]
+		}
+		return file
+	}
+	return "unknown"
 }
