@@ -49,6 +49,25 @@ sinks:
       - {name: status_accepted, check: accepted_values, column: status, values: [Shipped]}`, nil},
 		{"unknown table", `
   - name: order`, []string{`6:11: unknown table "order" (did you mean "orders"?)`}},
+		{"sink path climbing out", `
+  - name: orders
+sinks:
+  - {name: out, kind: csv, path: ../../etc/ecomrun}`, []string{`8:34: sink out path "../../etc/ecomrun" leaves the working folder through ".."`}},
+		{"sink folder holding the warehouse", `
+  - name: orders
+sinks:
+  - {name: out, kind: csv, path: .}`, []string{`8:34: sink out (.) overlaps the warehouse (w.duckdb)`}},
+		{"two sinks in one folder", `
+  - name: orders
+sinks:
+  - {name: a, kind: csv, path: out/x}
+  - {name: b, kind: parquet, path: out/x/y}
+  - {name: c, kind: duckdb, path: out/x/c.duckdb}`, []string{`9:36: sink b (out/x/y) overlaps sink a (out/x)`, `10:35: sink c (out/x/c.duckdb) overlaps sink a (out/x)`}},
+		{"limit on an incremental table", `
+  - name: orders
+    mode: incremental
+    cursor: created_at
+    limit: 10`, []string{`9:12: limit would skip rows of an incremental table for good (the watermark moves past the rows it left out): remove it, or use mode: snapshot while developing`}},
 		{"unknown table far from any", `
   - name: invoices`, []string{`6:11: unknown table "invoices"`}},
 		{"unknown column", `

@@ -46,6 +46,10 @@ func incremental(t Table, m *thelook.Model) (*Incremental, []fieldError) {
 	case cursor.Type != thelook.Timestamp && cursor.Type != thelook.Int64:
 		errs = append(errs, fieldError{"cursor", fmt.Sprintf("cursor %s is %s: a cursor is a TIMESTAMP or INT64 column", t.Cursor, cursor.Type)})
 	}
+	if t.Limit > 0 {
+		// LIMIT reads some rows, in no order; the watermark would then move past rows never read.
+		errs = append(errs, fieldError{"limit", "limit would skip rows of an incremental table for good (the watermark moves past the rows it left out): remove it, or use mode: snapshot while developing"})
+	}
 	if _, ok := m.Column(inc.PrimaryKey); !ok {
 		errs = append(errs, fieldError{"primary_key", fmt.Sprintf("unknown column %q in table %s%s", inc.PrimaryKey, t.Name, didYouMean(inc.PrimaryKey, m.ColumnNames()))})
 	}
