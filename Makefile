@@ -12,7 +12,7 @@ build:
 	$(GO) build -ldflags "-X github.com/ecomrun/ecomrun/pkg/cli.Version=$(VERSION)" -o $(BIN) ./cmd/ecomrun
 
 run: build
-	./$(BIN) apply $(SPEC) --report out/report.json
+	./$(BIN) apply $(SPEC) --report out/report.json --report-html out/report.html
 
 test: build moto bigquery-emulator
 	$(GO) test ./...

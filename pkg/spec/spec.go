@@ -27,6 +27,9 @@ type Source struct {
 	// thelook: the embedded generator.
 	Scale float64 `json:"scale,omitempty"` // 1.0 = 100,000 users
 	Seed  int64   `json:"seed,omitempty"`
+	// Defects is the share of rows (0..0.1) the generator damages on purpose, so a
+	// first run shows quarantine at work; 0 (the default) damages none.
+	Defects float64 `json:"defects,omitempty"`
 
 	// files: one <table>.<format> per table under Dir.
 	Dir    string `json:"dir,omitempty"`

@@ -14,7 +14,7 @@ var _ Source = (*thelookSource)(nil)
 
 func init() {
 	RegisterSource("thelook", func(s spec.Source) (Source, error) {
-		return &thelookSource{opts: thelook.Options{Scale: s.Scale, Seed: s.Seed}}, nil
+		return &thelookSource{opts: thelook.Options{Scale: s.Scale, Seed: s.Seed, Defects: s.Defects}}, nil
 	})
 }
 

@@ -18,6 +18,9 @@ type Options struct {
 	Seed      int64
 	BatchSize int       // rows per record batch; 0 means DefaultBatchSize
 	AsOf      time.Time // "now" of the generated world; zero means DefaultAsOf (determinism!)
+	// Defects is the share of rows, 0..1, damaged on purpose so that validation has
+	// something to reject (see defects.go and Defects); 0 leaves every row as it is.
+	Defects float64
 }
 
 // maxScale caps the world at 2^31 users (about 65 billion rows), where int
@@ -38,6 +41,9 @@ var DefaultAsOf = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 func (o Options) normalize() (Options, error) {
 	if !(o.Scale > 0) || o.Scale > maxScale {
 		return o, fmt.Errorf("thelook: scale must be above 0 and at most %d, got %v", maxScale, o.Scale)
+	}
+	if !(o.Defects >= 0 && o.Defects <= 1) {
+		return o, fmt.Errorf("thelook: defects must be between 0 and 1, got %v", o.Defects)
 	}
 	if o.BatchSize < 0 {
 		return o, fmt.Errorf("thelook: batch size must not be negative, got %d", o.BatchSize)
@@ -87,6 +93,15 @@ func Generate(table string, opt Options) (array.RecordReader, error) {
 }
 
 func generate(table string, opt Options, mem memory.Allocator) (array.RecordReader, error) {
+	return generateWith(table, opt, mem, nil)
+}
+
+// generateRecorded is Generate that appends every defect it makes to record.
+func generateRecorded(table string, opt Options, record *[]Defect) (array.RecordReader, error) {
+	return generateWith(table, opt, memory.DefaultAllocator, record)
+}
+
+func generateWith(table string, opt Options, mem memory.Allocator, record *[]Defect) (array.RecordReader, error) {
 	newSource, ok := sources[table]
 	m := Lookup(table)
 	if !ok || m == nil {
@@ -96,9 +111,14 @@ func generate(table string, opt Options, mem memory.Allocator) (array.RecordRead
 	if err != nil {
 		return nil, err
 	}
+	w := newWorld(opt)
 	b := &binder{rb: array.NewRecordBuilder(mem, ArrowSchema(m)), width: make([]int, len(m.Columns))}
-	r := &reader{binder: b, src: newSource(newWorld(opt), b), size: opt.BatchSize}
+	r := &reader{binder: b, src: newSource(w, b), size: opt.BatchSize}
 	r.refs.Store(1)
+	if opt.Defects > 0 && len(damages[table]) > 0 {
+		r.defects = newDefects(w, m, opt.Defects, record)
+		r.damaged = array.NewRecordBuilder(mem, ArrowSchema(m))
+	}
 	return r, nil
 }
 
@@ -109,6 +129,9 @@ type reader struct {
 	src  source
 	size int
 	cur  arrow.RecordBatch
+	// defects, when set, damages some rows of each batch, built anew in damaged.
+	defects *defects
+	damaged *array.RecordBuilder
 }
 
 func (r *reader) Retain() { r.refs.Add(1) }
@@ -122,6 +145,9 @@ func (r *reader) Release() {
 		r.cur = nil
 	}
 	r.rb.Release()
+	if r.damaged != nil {
+		r.damaged.Release()
+	}
 	r.src = nil
 }
 
@@ -152,6 +178,11 @@ func (r *reader) Next() bool {
 		return false
 	}
 	r.cur = r.rb.NewRecordBatch()
+	if r.defects != nil {
+		rec := r.defects.rewrite(r.cur, r.damaged)
+		r.cur.Release()
+		r.cur = rec
+	}
 	return true
 }
 

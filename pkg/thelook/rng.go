@@ -25,6 +25,7 @@ const (
 	streamInventory            // inventory_items timestamps
 	streamSessions             // purchase sessions and ghost sessions of events
 	streamProduct              // one product of the catalog
+	streamDefects              // which rows Options.Defects damages, per table
 )
 
 // rng is splitmix64: a draw is one add and a few multiply-xorshifts, and seeding is
