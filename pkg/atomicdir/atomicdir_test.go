@@ -3,10 +3,10 @@ package atomicdir
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"math/rand/v2"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 )

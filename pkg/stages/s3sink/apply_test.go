@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecomrun/ecomrun/pkg/stages/s3sink"
 	"github.com/ecomrun/ecomrun/internal/s3test"
+	"github.com/ecomrun/ecomrun/pkg/stages/s3sink"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 

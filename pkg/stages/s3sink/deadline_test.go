@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecomrun/ecomrun/pkg/stages/s3sink"
 	"github.com/ecomrun/ecomrun/internal/s3test"
+	"github.com/ecomrun/ecomrun/pkg/stages/s3sink"
 )
 
 // failsWithin is a generous upper bound for a run against a silent store, whose

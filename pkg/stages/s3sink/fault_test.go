@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecomrun/ecomrun/pkg/stages/s3sink"
 	"github.com/ecomrun/ecomrun/internal/s3test"
+	"github.com/ecomrun/ecomrun/pkg/stages/s3sink"
 )
 
 // isData reports whether a request writes a data object or part of one (not the

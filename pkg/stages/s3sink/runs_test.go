@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecomrun/ecomrun/pkg/stages/s3sink"
 	"github.com/ecomrun/ecomrun/internal/s3test"
+	"github.com/ecomrun/ecomrun/pkg/stages/s3sink"
 )
 
 // TestKeepsOneRunBack: each run deletes only the objects of runs before the one

@@ -9,10 +9,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ecomrun/ecomrun/internal/s3test"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
-	"github.com/ecomrun/ecomrun/internal/s3test"
 	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
