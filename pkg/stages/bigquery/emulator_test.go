@@ -76,11 +76,14 @@ type emulator struct {
 
 // startEmulator runs the emulator on free ports with the generated tables of the
 // given scale and seed in testProject.thelook, and kills it when the test ends.
-func startEmulator(t *testing.T) *emulator {
+func startEmulator(t *testing.T) *emulator { t.Helper(); return startEmulatorWith(t) }
+
+// startEmulatorWith is startEmulator with further datasets of testProject.
+func startEmulatorWith(t *testing.T, extra ...dataset) *emulator {
 	t.Helper()
 	bin := emulatorBinary(t)
 	data := filepath.Join(t.TempDir(), "data.json")
-	writeData(t, data)
+	writeData(t, data, extra...)
 	port, grpcPort := freePort(t), freePort(t)
 	var logs bytes.Buffer
 	cmd := exec.Command(bin, "--project="+testProject, "--host=127.0.0.1",
@@ -151,24 +154,28 @@ func (e *emulator) geographies(t *testing.T) {
 	}
 }
 
-// writeData writes the emulator's data file (JSON, which its YAML loader reads):
-// every generated table in testProject.thelook, but those with a GEOGRAPHY column in
-// testProject.staging with the WKT as STRING, for geographies to convert.
-func writeData(t *testing.T, path string) {
-	t.Helper()
-	type column struct {
+// The emulator's data file: datasets of tables with typed columns and rows.
+type (
+	column struct {
 		Name string `json:"name"`
 		Type string `json:"type"`
 	}
-	type table struct {
+	table struct {
 		ID      string           `json:"id"`
 		Columns []column         `json:"columns"`
 		Data    []map[string]any `json:"data"`
 	}
-	type dataset struct {
+	dataset struct {
 		ID     string  `json:"id"`
 		Tables []table `json:"tables"`
 	}
+)
+
+// writeData writes the emulator's data file (JSON, which its YAML loader reads):
+// every generated table in testProject.thelook, but those with a GEOGRAPHY column in
+// testProject.staging with the WKT as STRING, for geographies to convert.
+func writeData(t *testing.T, path string, extra ...dataset) {
+	t.Helper()
 	tables, staging := dataset{ID: testDataset}, dataset{ID: "staging"}
 	for _, name := range thelook.Tables {
 		m := thelook.Lookup(name)
@@ -183,7 +190,7 @@ func writeData(t *testing.T, path string) {
 		}
 		into.Tables = append(into.Tables, tb)
 	}
-	doc := map[string]any{"projects": []any{map[string]any{"id": testProject, "datasets": []dataset{tables, staging}}}}
+	doc := map[string]any{"projects": []any{map[string]any{"id": testProject, "datasets": append([]dataset{tables, staging}, extra...)}}}
 	b, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
