@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -41,18 +42,23 @@ var commands = []command{
 	{"plan", "show what a spec will do, or what a change does (--against); nothing runs", runPlan},
 	{"state", "show what the warehouse remembers between runs (watermarks, last runs)", runState},
 	{"schema", "print the spec's JSON Schema", runSchema},
-	{"version", "print the version", runVersion},
+	{"version", "print the version (also: ecomrun --version)", runVersionFlags},
 }
 
 // Execute runs the command line and returns the process exit code.
 func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	s := streams{out: stdout, err: stderr, errTTY: isTerminal(stderr)}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(s.err)
-		if len(args) == 0 {
-			return ExitUsage
-		}
+		return ExitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		// Asked for, help is the output: stdout, exit 0 (as git, go and terraform do).
+		usage(s.out)
 		return ExitOK
+	case "--version":
+		return runVersion(ctx, nil, s)
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
@@ -73,13 +79,35 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'ecomrun <command> -h' for a command's flags.")
 }
 
+// runVersionFlags is the version verb: -h works on it as on every verb.
+func runVersionFlags(ctx context.Context, args []string, s streams) int {
+	fs := newFlags("version", "", s)
+	if _, err := parse(fs, args); err != nil {
+		return parseExit(err)
+	}
+	return runVersion(ctx, args, s)
+}
+
+// flagOutput is a flag set's output: the flag package's error messages go to
+// stderr at once; the usage text is held until parse knows whether it was asked
+// for (-h, --help: stdout, exit 0) or follows a mistake (stderr, exit 2).
+type flagOutput struct {
+	out, err io.Writer
+	help     bytes.Buffer
+}
+
+func (o *flagOutput) Write(p []byte) (int, error) { return o.err.Write(p) }
+
 // newFlags returns a flag set that reports errors instead of exiting.
 func newFlags(name, args string, s streams) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(s.err)
+	o := &flagOutput{out: s.out, err: s.err}
+	fs.SetOutput(o)
 	fs.Usage = func() {
-		fmt.Fprintf(s.err, "Usage: ecomrun %s [flags] %s\n", name, args)
+		fmt.Fprintf(&o.help, "Usage: ecomrun %s [flags] %s\n", name, args)
+		fs.SetOutput(&o.help)
 		fs.PrintDefaults()
+		fs.SetOutput(o)
 	}
 	return fs
 }
@@ -90,6 +118,13 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if o, ok := fs.Output().(*flagOutput); ok {
+				w := o.err
+				if errors.Is(err, flag.ErrHelp) {
+					w = o.out
+				}
+				_, _ = o.help.WriteTo(w)
+			}
 			return nil, err
 		}
 		args = fs.Args()

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/ecomrun/ecomrun/pkg/plandiff"
 	"github.com/ecomrun/ecomrun/pkg/redact"
@@ -16,7 +18,16 @@ type planArgs struct {
 	format  string
 	file    string
 	against string
+	// detailed is --detailed-exitcode: 0 no changes, 2 changes, 1 an error (Terraform's codes).
+	detailed bool
 }
+
+// Exit codes of plan --detailed-exitcode, as terraform plan's.
+const (
+	exitPlanNoChanges = 0
+	exitPlanError     = 1
+	exitPlanChanges   = 2
+)
 
 // planFormats are plan's outputs: text for a terminal, json for tools, markdown
 // to paste into a pull request, mermaid and dot for the DAG alone.
@@ -26,27 +37,63 @@ var planFormats = []string{"text", "json", "markdown", "mermaid", "dot"}
 // and writes. With --against OLD it shows what changes from OLD's plan instead.
 // Nothing runs and nothing is opened; the one call out is a source's cost estimate
 // (BigQuery's dry run, free), made only with credentials.
+//
+// With --detailed-exitcode the exit code says whether there is anything to do,
+// as terraform plan's: with --against, 2 when SPEC differs from OLD and 0 when
+// it does not; without it, SPEC is compared with nothing, so every stage is a
+// change: 2 when the plan has a stage to run (a valid spec always has), 0 when
+// not. Any error, a spec's or the command line's, is 1.
 func runPlan(ctx context.Context, args []string, s streams) int {
+	code := runPlanCodes(ctx, args, s)
+	if code.detailed {
+		return code.detailedCode
+	}
+	return code.plain
+}
+
+// planCodes are a plan's exit code both ways; runPlan picks one.
+type planCodes struct {
+	plain, detailedCode int
+	detailed            bool
+}
+
+func runPlanCodes(ctx context.Context, args []string, s streams) planCodes {
 	var a planArgs
+	fail := func(plain int) planCodes {
+		if plain == ExitOK { // -h
+			return planCodes{plain: plain, detailedCode: plain, detailed: a.detailed}
+		}
+		return planCodes{plain: plain, detailedCode: exitPlanError, detailed: a.detailed}
+	}
+	done := func(changes bool) planCodes {
+		c := planCodes{plain: ExitOK, detailedCode: exitPlanNoChanges, detailed: a.detailed}
+		if changes {
+			c.detailedCode = exitPlanChanges
+		}
+		return c
+	}
 	fs := newFlags("plan", "SPEC", s)
 	fs.StringVar(&a.format, "format", "text", "output format: text, json, markdown, mermaid or dot")
 	fs.StringVar(&a.against, "against", "", "an older version of the spec: show what SPEC adds, removes or changes")
+	fs.BoolVar(&a.detailed, "detailed-exitcode", false,
+		"exit 0 when nothing changes, 2 when something does (against OLD, or: the plan has stages to run), 1 on errors")
 	files, err := parse(fs, args)
 	if err != nil {
-		return parseExit(err)
+		a.detailed = a.detailed || slices.ContainsFunc(args, func(x string) bool { return strings.HasPrefix(strings.TrimLeft(x, "-"), "detailed-exitcode") })
+		return fail(parseExit(err))
 	}
 	if err := oneOf("format", a.format, planFormats...); err != nil {
 		fmt.Fprintln(s.err, "ecomrun plan:", err)
-		return ExitUsage
+		return fail(ExitUsage)
 	}
 	if len(files) != 1 {
 		fmt.Fprintln(s.err, "ecomrun plan: name one spec file, e.g. ecomrun plan pipelines/daily.yaml")
-		return ExitUsage
+		return fail(ExitUsage)
 	}
 	a.file = files[0]
 	plan, code := compile(a.file, s)
 	if plan == nil {
-		return code
+		return fail(code)
 	}
 	// Rendered whole, then masked: a secret interpolated into a path or a
 	// condition is shown as the mask in every format.
@@ -58,15 +105,16 @@ func runPlan(ctx context.Context, args []string, s streams) int {
 			printReads(&out, reads, note)
 		}
 		writeMasked(s.out, out.String(), plan)
-		return ExitOK
+		return done(len(plan.Stages) > 0)
 	}
 	old, code := compile(a.against, s)
 	if old == nil {
-		return code
+		return fail(code)
 	}
-	printPlanDiffAs(&out, a.format, old, plan, plandiff.Compare(old, plan))
+	diff := plandiff.Compare(old, plan)
+	printPlanDiffAs(&out, a.format, old, plan, diff)
 	writeMasked(s.out, out.String(), old, plan)
-	return ExitOK
+	return done(!diff.Empty())
 }
 
 // redactorFor masks the secrets of the plans' specs and of the environment.

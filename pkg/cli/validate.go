@@ -38,7 +38,7 @@ func runValidate(ctx context.Context, args []string, s streams) int {
 	type result struct {
 		File        string           `json:"file"`
 		Valid       bool             `json:"valid"`
-		Diagnostics diag.Diagnostics `json:"diagnostics"`
+		Diagnostics []jsonDiagnostic `json:"diagnostics"`
 	}
 	var results []result
 	valid := true
@@ -47,7 +47,7 @@ func runValidate(ctx context.Context, args []string, s streams) int {
 		red := redact.New(c.Secrets...)
 		ok := !c.Diags.HasErrors()
 		valid = valid && ok
-		results = append(results, result{File: f, Valid: ok, Diagnostics: append(diag.Diagnostics{}, masked(c.Diags, red)...)})
+		results = append(results, result{File: f, Valid: ok, Diagnostics: jsonDiagnostics(masked(c.Diags, red))})
 		switch a.format {
 		case "text":
 			printDiagnostics(s.err, c, red)
@@ -67,4 +67,21 @@ func runValidate(ctx context.Context, args []string, s streams) int {
 		return ExitFailed
 	}
 	return ExitOK
+}
+
+// jsonDiagnostic is a diagnostic as validate --format json writes it: every one
+// says its severity, "error" or "warning".
+type jsonDiagnostic struct {
+	Severity string   `json:"severity"`
+	Pos      diag.Pos `json:"pos"`
+	Message  string   `json:"message"`
+	Detail   string   `json:"detail,omitempty"`
+}
+
+func jsonDiagnostics(ds diag.Diagnostics) []jsonDiagnostic {
+	out := make([]jsonDiagnostic, len(ds))
+	for i, d := range ds {
+		out[i] = jsonDiagnostic{Severity: d.Severity.String(), Pos: d.Pos, Message: d.Message, Detail: d.Detail}
+	}
+	return out
 }

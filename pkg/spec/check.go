@@ -212,7 +212,7 @@ func (c *checker) builtinName(t *Table, builtin []string, name string, at []any)
 func (c *checker) rule(t *Table, m *thelook.Model, r rules.Rule, at func(string) []any) {
 	if r.Column != "" {
 		if _, ok := m.Column(r.Column); !ok {
-			c.report(r.Pos, at("column"), "", "unknown column %q in table %s%s", r.Column, t.Name, didYouMean(r.Column, m.ColumnNames()))
+			c.report(r.Pos, at("column"), columnsOf(t.Name, m.ColumnNames()), "unknown column %q in table %s%s", r.Column, t.Name, didYouMean(r.Column, m.ColumnNames()))
 		}
 	}
 	switch r.Check {
@@ -249,7 +249,7 @@ func (c *checker) relationship(t *Table, r rules.Rule, at []any) {
 	}
 	if m := thelook.Lookup(table); m != nil {
 		if _, ok := m.Column(column); !ok {
-			c.report(r.Pos, at, "", "relationship to %q: unknown column %q in table %s%s", r.To, column, table, didYouMean(column, m.ColumnNames()))
+			c.report(r.Pos, at, columnsOf(table, m.ColumnNames()), "relationship to %q: unknown column %q in table %s%s", r.To, column, table, didYouMean(column, m.ColumnNames()))
 		}
 	}
 }

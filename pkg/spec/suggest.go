@@ -22,6 +22,12 @@ func didYouMean(name string, candidates []string) string {
 	return " (did you mean " + orList(quoted) + "?)"
 }
 
+// columnsOf is the detail of an unknown-column diagnostic: every column of the
+// table, so the fix is on screen even when no name is close enough to suggest.
+func columnsOf(table string, columns []string) string {
+	return "the columns of " + table + " are " + strings.Join(columns, ", ")
+}
+
 // closest lists up to three candidates within a small edit distance of name, nearest
 // first. The allowed distance grows with the name, so "sead" finds "seed" but "a" does
 // not find every one-letter name.
