@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/ecomrun/ecomrun/pkg/atomicfile"
 	"github.com/ecomrun/ecomrun/pkg/engine"
@@ -17,14 +17,15 @@ import (
 )
 
 type applyArgs struct {
-	file        string
-	parallelism int
-	report      string
-	reportHTML  string
-	quiet       bool
-	logFormat   string
-	fullRefresh bool
-	tables      string
+	file          string
+	parallelism   int
+	report        string
+	reportHTML    string
+	quiet         bool
+	logFormat     string
+	fullRefresh   bool
+	tables        string
+	skipPreflight bool
 }
 
 // runApply runs a pipeline and closes with a summary; --report writes the same
@@ -38,7 +39,8 @@ func runApply(ctx context.Context, args []string, s streams) int {
 	fs.BoolVar(&a.quiet, "quiet", false, "print only errors and the summary")
 	fs.StringVar(&a.logFormat, "log-format", "text", "progress: text (live bars on a terminal, else a line per stage) or json (an object per stage)")
 	fs.BoolVar(&a.fullRefresh, "full-refresh", false, "forget the stored watermarks and replace the tables whole")
-	fs.StringVar(&a.tables, "tables", "", "with --full-refresh: only these tables (comma-separated)")
+	fs.StringVar(&a.tables, "tables", "", "run only these tables (comma-separated) and those their relationship rules read; the others keep their outputs and state")
+	fs.BoolVar(&a.skipPreflight, "skip-preflight", false, "do not check the warehouse and every sink's destination before extracting")
 	files, err := parse(fs, args)
 	if err != nil {
 		return parseExit(err)
@@ -56,23 +58,13 @@ func runApply(ctx context.Context, args []string, s streams) int {
 		fmt.Fprintln(s.err, "ecomrun apply: --parallelism must be at least 1")
 		return ExitUsage
 	}
-	if a.tables != "" && !a.fullRefresh {
-		fmt.Fprintln(s.err, "ecomrun apply: --tables goes with --full-refresh")
-		return ExitUsage
-	}
 	plan, code := compile(a.file, s)
 	if plan == nil {
 		return code
 	}
-	var refresh []string
-	if a.tables != "" {
-		refresh = strings.Split(a.tables, ",")
-		for _, t := range refresh {
-			if plan.Table(t) == nil {
-				fmt.Fprintf(s.err, "ecomrun apply: --tables names %q, which is not a table of %s\n", t, a.file)
-				return ExitUsage
-			}
-		}
+	plan, refresh, code := subsetPlan(plan, a, s)
+	if plan == nil {
+		return code
 	}
 
 	// Every output about the run is masked: a secret of the spec may be in a path,
@@ -81,11 +73,15 @@ func runApply(ctx context.Context, args []string, s streams) int {
 	prog := newProgress(s, plan, a.quiet, a.logFormat, red)
 	rep, runErr := engine.Apply(ctx, plan, engine.Options{
 		Parallelism: a.parallelism, OnStage: prog.stage, FullRefresh: a.fullRefresh, FullRefreshTables: refresh,
+		Preflight: !a.skipPreflight,
 	})
 	prog.done()
 	reportErrs := writeReports(a, plan, rep, red)
 	var out, errs bytes.Buffer
-	printSummary(&out, rep)
+	var stopped *engine.PreflightError
+	if !errors.As(runErr, &stopped) {
+		printSummary(&out, rep) // a preflight that stopped the run has no accounting to show
+	}
 	io.WriteString(s.out, red.String(out.String()))
 	if runErr != nil {
 		printRunErrors(&errs, rep)

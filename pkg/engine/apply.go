@@ -30,6 +30,9 @@ type Options struct {
 	// it names none but is set) and replaces them whole, as in snapshot mode.
 	FullRefresh       bool
 	FullRefreshTables []string
+	// Preflight checks every destination (the warehouse's lock, each sink) before
+	// anything is extracted, and stops the run with a *PreflightError when one would fail.
+	Preflight bool
 	// OnStage, when set, hears every stage start and end (for progress displays), as
 	// they happen: a stage that ran ends from the walker's goroutine, so calls are
 	// concurrent; a stage that never ran (skipped, canceled) ends after the walk.
@@ -84,6 +87,14 @@ func Apply(ctx context.Context, plan *spec.Plan, o Options) (*report.Report, err
 
 func apply(ctx context.Context, plan *spec.Plan, o Options, rep *report.Report, red *redact.Redactor) error {
 	wh, err := warehouse.Open(ctx, plan.Spec.Warehouse.Path, warehouse.Options{MemoryLimit: plan.Spec.Warehouse.MemoryLimit})
+	if o.Preflight {
+		if perr := preflight(ctx, plan, wh, err, o.RunID); perr != nil {
+			if err == nil {
+				wh.Close()
+			}
+			return perr
+		}
+	}
 	if err != nil {
 		return err
 	}

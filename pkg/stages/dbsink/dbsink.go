@@ -18,6 +18,7 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
 	"github.com/ecomrun/ecomrun/pkg/stages"
+	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
 // target is a database reachable by ATTACH.
@@ -28,6 +29,8 @@ type target struct {
 	attach func(ctx context.Context, run *stages.Run) error
 	// describe names the target in outputs and errors (no secrets).
 	describe string
+	// preflight checks, before a run extracts anything, that attach will work.
+	preflight func(ctx context.Context, wh *warehouse.Warehouse) error
 
 	once      sync.Once
 	attachErr error
@@ -48,6 +51,7 @@ func init() {
 			}
 			return run.Warehouse.Exec(ctx, fmt.Sprintf("ATTACH %s AS %s", sqlq.String(path), sqlq.Ident(t.alias)))
 		}
+		t.preflight = func(ctx context.Context, _ *warehouse.Warehouse) error { return preflightFile(ctx, path) }
 		return t, nil
 	})
 	stages.RegisterSink("motherduck", newMotherDuck)

@@ -13,6 +13,7 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
 	"github.com/ecomrun/ecomrun/pkg/stages"
+	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
 // extensionHost serves DuckDB's extensions; MotherDuck's is fetched from it on first use.
@@ -37,6 +38,7 @@ func newMotherDuck(s spec.Sink) (stages.Sink, error) {
 		}
 		return attachMotherDuck(ctx, run.Warehouse.DB, s.Database, t.alias, token)
 	}
+	t.preflight = func(ctx context.Context, wh *warehouse.Warehouse) error { return preflightMotherDuck(ctx, wh, token) }
 	return t, nil
 }
 

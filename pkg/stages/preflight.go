@@ -1,0 +1,56 @@
+package stages
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/warehouse"
+)
+
+// Preflighter is a sink that can check its destination before a run extracts
+// anything: credentials resolve, the destination answers and takes a write. What it
+// writes to find out, it removes again. wh is the run's warehouse, or nil when the
+// warehouse itself cannot be opened (a check that needs it is then skipped).
+type Preflighter interface {
+	Preflight(ctx context.Context, wh *warehouse.Warehouse, runID string) error
+}
+
+// NewSink builds the sink a spec block names, as NewRun does, without writing
+// anything (a preflight builds its own).
+func NewSink(k spec.Sink) (Sink, error) {
+	newSink, ok := sinks[k.Kind]
+	if !ok {
+		return nil, fmt.Errorf("kind %q is not available (have %v)", k.Kind, kinds(sinks))
+	}
+	return newSink(k)
+}
+
+var _ Preflighter = (*fileSink)(nil)
+
+// Preflight checks that the folder the sink publishes into can be written: the
+// sink builds the next folder beside it and exchanges the two, so it is the
+// parent that must take new entries.
+func (s *fileSink) Preflight(ctx context.Context, _ *warehouse.Warehouse, runID string) error {
+	if fi, err := os.Stat(s.dir); err == nil && !fi.IsDir() {
+		return fmt.Errorf("%s is a file, not a folder", s.dir)
+	}
+	return ProbeFolder(filepath.Dir(s.dir), runID)
+}
+
+// ProbeFolder creates dir if needed and checks that a file can be created in it, by
+// creating one and removing it again.
+func ProbeFolder(dir, runID string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("cannot create the folder %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".ecomrun-preflight-"+runID+"-*")
+	if err != nil {
+		return fmt.Errorf("the folder %s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	return errors.Join(f.Close(), os.Remove(name))
+}
