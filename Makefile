@@ -6,7 +6,7 @@ BIN     := bin/ecomrun
 SPEC    ?= pipelines/daily.yaml
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build run test race crash bench fuzz check fmt vet tidy-check validate clean moto bigquery-emulator
+.PHONY: build run test race crash bench fuzz check fmt vet tidy-check validate clean moto bigquery-emulator chromium
 
 build:
 	$(GO) build -ldflags "-X github.com/ecomrun/ecomrun/pkg/cli.Version=$(VERSION)" -o $(BIN) ./cmd/ecomrun
@@ -14,9 +14,12 @@ build:
 run: build
 	./$(BIN) apply $(SPEC) --report out/report.json --report-html out/report.html
 
-test: build moto bigquery-emulator
-	$(GO) test ./...
-	$(MAKE) --no-print-directory race
+# test first installs what the tests need, one visible line per step (nothing is
+# installed from inside go test): moto, the BigQuery emulator, Chromium.
+test: build moto bigquery-emulator chromium
+	@echo "==> go test ./... then make race (a few minutes)"
+	@export ECOMRUN_MOTO_PYTHON="$$(scripts/moto-python.sh)" ECOMRUN_BIGQUERY_EMULATOR="$$(scripts/bigquery-emulator.sh)" \
+		ECOMRUN_CHROMIUM="$$(scripts/chromium.sh)" && set -x && $(GO) test ./... && $(MAKE) --no-print-directory race
 
 # race runs the packages that share state across goroutines under the race detector.
 race:
@@ -29,17 +32,23 @@ crash: build
 	ECOMRUN_CRASH_KILLS=$${CRASH_KILLS:-60} $(GO) test -count=1 -timeout 60m -run '^TestKillAnywhereLeavesOldOrNewEverywhere$$' -v ./cmd/ecomrun/
 
 # moto: the s3 sink's integration tests start moto's S3 server; this finds a Python
-# that has it, or installs it.
+# that has it, or installs it. test passes its path in ECOMRUN_MOTO_PYTHON.
 moto:
+	@echo "==> moto: a Python with moto's S3 server (scripts/moto-python.sh; pip-installs it once if missing)"
 	@scripts/moto-python.sh >/dev/null
-test: export ECOMRUN_MOTO_PYTHON = $(shell scripts/moto-python.sh 2>/dev/null)
 
 # bigquery-emulator: the bigquery source's tests run goccy/bigquery-emulator. The script
 # builds it once into ~/.cache/ecomrun (minutes and GBs of memory the first time) and
-# prints its path, which the tests read from ECOMRUN_BIGQUERY_EMULATOR.
+# prints its path, which test passes in ECOMRUN_BIGQUERY_EMULATOR.
 bigquery-emulator:
+	@echo "==> bigquery-emulator: goccy/bigquery-emulator in ~/.cache/ecomrun (scripts/bigquery-emulator.sh; ~7 min and ~7 GB of memory the first time)"
 	@scripts/bigquery-emulator.sh >/dev/null
-test: export ECOMRUN_BIGQUERY_EMULATOR = $(shell scripts/bigquery-emulator.sh)
+
+# chromium: the HTML report's browser test draws the page in headless Chromium.
+# scripts/chromium.sh installs Debian's package when it is missing (as root).
+chromium:
+	@echo "==> chromium: headless Chromium for the report's browser test (scripts/chromium.sh; apt-get as root if missing)"
+	@scripts/chromium.sh >/dev/null
 
 validate: build
 	./$(BIN) validate pipelines/*.yaml
