@@ -1,0 +1,218 @@
+package stages
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/ecomrun/ecomrun/pkg/failpoint"
+	"github.com/ecomrun/ecomrun/pkg/report"
+	"github.com/ecomrun/ecomrun/pkg/rules"
+	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/sqlq"
+	"github.com/ecomrun/ecomrun/pkg/warehouse"
+)
+
+var replayTable = sqlq.Qualified(StateSchema, "replays")
+
+// NewSinkRun builds a run that only publishes what the warehouse holds: the plan's
+// sinks and no source (replay and prune write through the sinks without reading).
+func NewSinkRun(ctx context.Context, id string, plan *spec.Plan, wh *warehouse.Warehouse, rep *report.Report) (*Run, error) {
+	run := &Run{ID: id, Plan: plan, Warehouse: wh, Report: rep, sinks: map[string]Sink{}, tables: map[string]*tableState{}}
+	for _, s := range plan.Spec.Sinks {
+		sink, err := NewSink(s)
+		if err != nil {
+			return nil, fmt.Errorf("sink %s: %w", s.Name, err)
+		}
+		run.sinks[s.Name] = sink
+	}
+	for _, t := range plan.Tables {
+		run.tables[t.Name] = &tableState{}
+	}
+	for _, schema := range []string{QuarantineSchema, StateSchema} {
+		if err := wh.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+sqlq.Ident(schema)); err != nil {
+			return nil, err
+		}
+	}
+	if err := createStateTable(ctx, wh); err != nil {
+		return nil, err
+	}
+	return run, wh.Exec(ctx, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (
+		run_id VARCHAR, table_name VARCHAR, quarantined BIGINT, moved BIGINT, kept BIGINT, replayed_at TIMESTAMPTZ)`, replayTable))
+}
+
+// Replayed is what a replay did to one table's quarantine: Quarantined = Moved + Kept.
+type Replayed struct {
+	Table       string `json:"table"`
+	Quarantined int64  `json:"quarantined"`
+	Moved       int64  `json:"moved"`
+	Kept        int64  `json:"kept"`
+	// Rules counts, per rule, the kept rows that break it under the current rules.
+	Rules map[string]int64 `json:"rules,omitempty"`
+	// Present says the table has a quarantine (and a table) to replay.
+	Present bool `json:"-"`
+}
+
+// Replay checks a table's quarantined rows against the plan's current rules, in one
+// transaction: the rows that now pass are merged into the table (on the primary key
+// for an incremental table, appended to a snapshot), the rest stay in quarantine
+// with the rules they break now (_violations) and the run that set them aside
+// (_run_id). Rules that look at the whole table (unique) see the table's rows and
+// the quarantined ones together. A table with an empty quarantine, or none, is left alone.
+//
+// Like load, it never DELETEs from a table it renames in the same transaction: the
+// quarantine is replaced whole with CREATE OR REPLACE.
+func (r *Run) Replay(ctx context.Context, t *spec.TablePlan) (Replayed, error) {
+	out := Replayed{Table: t.Name}
+	q, target := sqlq.Qualified(QuarantineSchema, t.Name), sqlq.Qualified("main", t.Name)
+	for _, rel := range [][2]string{{QuarantineSchema, t.Name}, {"main", t.Name}} {
+		if ok, err := r.Warehouse.Exists(ctx, "", rel[0], rel[1]); err != nil || !ok {
+			return out, err
+		}
+	}
+	if n, err := r.Warehouse.Count(ctx, q); err != nil || n == 0 {
+		return out, err // nothing set aside: nothing to move, nothing to publish again
+	}
+	out.Present = true
+	raw, err := r.quarantineIsRaw(ctx, t)
+	if err != nil {
+		return out, err
+	}
+	work, viol := sqlq.Ident("_ecomrun_replay_"+t.Name), sqlq.Ident("_ecomrun_replay_violations_"+t.Name)
+	defer func() {
+		for _, rel := range []string{work, viol} {
+			_ = r.Warehouse.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+rel)
+		}
+	}()
+	// The quarantined rows first, by their place in the quarantine, then the table's
+	// rows (as text when the quarantine holds text), so rowid < count(quarantine) is a quarantined row.
+	cols, mainCols := make([]string, len(t.Model.Columns)), make([]string, len(t.Model.Columns))
+	for i, c := range t.Model.Columns {
+		cols[i] = sqlq.Ident(c.Name)
+		mainCols[i] = cols[i]
+		if raw {
+			mainCols[i] = fmt.Sprintf("CAST(%s AS VARCHAR) AS %s", cols[i], cols[i])
+		}
+	}
+	list := strings.Join(cols, ", ")
+	err = r.Warehouse.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS SELECT %s, _run_id, _q FROM (
+		SELECT %s, _run_id, TRUE AS _q, 0 AS _part, rowid AS _n FROM %s
+		UNION ALL BY NAME SELECT %s, NULL::VARCHAR AS _run_id, FALSE AS _q, 1 AS _part, rowid AS _n FROM %s) ORDER BY _part, _n`,
+		work, list, list, q, strings.Join(mainCols, ", "), target))
+	if err != nil {
+		return out, fmt.Errorf("replay %s: %w", t.Name, err)
+	}
+	compiled, err := rules.Compile(rules.Target{
+		Relation: work, Columns: modelColumns(t), Raw: raw,
+		Resolve: func(table string) string { return sqlq.Qualified("main", table) },
+	}, t.Rules)
+	if err != nil {
+		return out, err
+	}
+	if err := r.Warehouse.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", viol, compiled.Violations)); err != nil {
+		return out, fmt.Errorf("replay %s: evaluate rules: %w", t.Name, err)
+	}
+
+	values := list
+	if raw {
+		values = castColumns(t)
+	}
+	moved := sqlq.Ident("_ecomrun_replay_moved_" + t.Name)
+	err = r.Warehouse.Tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+q).Scan(&out.Quarantined); err != nil {
+			return err
+		}
+		stmts := []string{fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM %s WHERE _q AND rowid NOT IN (SELECT _row FROM %s WHERE _reject) ORDER BY rowid",
+			moved, values, work, viol)}
+		if inc := t.Incremental; inc != nil {
+			pk := sqlq.Ident(inc.PrimaryKey)
+			stmts = append(stmts, fmt.Sprintf("DELETE FROM %s WHERE %s IN (SELECT %s FROM %s)", target, pk, pk, moved))
+		}
+		stmts = append(stmts,
+			fmt.Sprintf("INSERT INTO %s SELECT * FROM %s ORDER BY rowid", target, moved),
+			fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS SELECT %s, v._violations, w._run_id FROM %s w JOIN %s v ON w.rowid = v._row
+				WHERE w._q AND v._reject ORDER BY w.rowid`, q, prefixed("w.", cols), work, viol))
+		if err := exec(ctx, tx, stmts...); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+moved).Scan(&out.Moved); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+q).Scan(&out.Kept); err != nil {
+			return err
+		}
+		if out.Moved+out.Kept != out.Quarantined {
+			return fmt.Errorf("accounting mismatch replaying %s: %d quarantined, but %d moved + %d kept: nothing was committed", t.Name, out.Quarantined, out.Moved, out.Kept)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+replayTable+" VALUES (?, ?, ?, ?, ?, now())", r.ID, t.Name, out.Quarantined, out.Moved, out.Kept); err != nil {
+			return err
+		}
+		failpoint.Hit("replay." + t.Name)
+		return exec(ctx, tx, "DROP TABLE "+moved)
+	})
+	if err != nil {
+		return out, fmt.Errorf("replay %s: %w", t.Name, err)
+	}
+	failpoint.Hit("replay." + t.Name + ".committed")
+	counts, err := ruleCounts(ctx, r.Warehouse.DB, q)
+	if err != nil {
+		return out, err
+	}
+	if len(counts) > 0 {
+		out.Rules = counts
+	}
+	return out, nil
+}
+
+// quarantineIsRaw says whether a table's quarantine holds text as the source gave
+// it (a files source) rather than values of the model's types.
+func (r *Run) quarantineIsRaw(ctx context.Context, t *spec.TablePlan) (bool, error) {
+	rows, err := r.Warehouse.DB.QueryContext(ctx, `SELECT column_name, data_type FROM duckdb_columns()
+		WHERE database_name = current_database() AND schema_name = ? AND table_name = ?`, QuarantineSchema, t.Name)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	types := map[string]string{}
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return false, err
+		}
+		types[name] = typ
+	}
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	for _, c := range t.Model.Columns {
+		typ, ok := types[c.Name]
+		if !ok {
+			return false, fmt.Errorf("quarantine.%s has no column %s: it was written for another model", t.Name, c.Name)
+		}
+		// A raw source stages every column as text; typed ones keep their model types.
+		if typ == "VARCHAR" && c.Type.DuckDB() != "VARCHAR" {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Publish writes a table through each of its sinks, as the sink stages of a run do.
+func (r *Run) Publish(ctx context.Context, t *spec.TablePlan) []error {
+	var errs []error
+	for _, name := range t.Sinks {
+		if err := r.sinks[name].Write(ctx, r, t); err != nil {
+			errs = append(errs, fmt.Errorf("sink.%s.%s: %w", name, t.Name, err))
+		}
+	}
+	return errs
+}
+
+func prefixed(p string, cols []string) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = p + c
+	}
+	return strings.Join(out, ", ")
+}
