@@ -148,6 +148,7 @@ func (c *checker) table(i int) {
 			}
 		}
 	}
+	c.validatedInBigQuery(i, t, m)
 }
 
 // switches checks the disable and enable lists: each names a built-in rule, enable

@@ -42,6 +42,13 @@ type Source struct {
 	Credentials string `json:"credentials,omitempty"`
 	Endpoint    string `json:"endpoint,omitempty"`
 	Read        string `json:"read,omitempty"` // storage | rest | auto
+	// Validate says where the rules run: local (DuckDB, the default) or bigquery
+	// (inside the extract query; rows arrive with their verdicts).
+	Validate string `json:"validate,omitempty"`
+	// Streams is how many Storage Read API streams a read asks for; 0: one per CPU.
+	Streams int `json:"streams,omitempty"`
+	// MaxBytesBilled caps every query job's billed bytes; 0: no cap.
+	MaxBytesBilled int64 `json:"max_bytes_billed,omitempty"`
 
 	Pos diag.Pos `json:"-"`
 }

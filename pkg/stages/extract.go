@@ -27,6 +27,9 @@ func (e *extract) Run(ctx context.Context, run *Run) error {
 	if err != nil {
 		return err
 	}
+	if pre, ok := run.prevalidated(e.table.Name); ok {
+		n += pre.Dropped // read at the source, dropped there
+	}
 	run.tables[e.table.Name].raw = raw
 	failpoint.Hit("extract." + e.table.Name)
 	run.Report.Update(e.table.Name, func(t *report.Table) {

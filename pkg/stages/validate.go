@@ -34,17 +34,23 @@ func (v *validate) Run(ctx context.Context, run *Run) error {
 	if err != nil {
 		return err
 	}
-	if err := run.Warehouse.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", viol, compiled.Violations)); err != nil {
-		return fmt.Errorf("evaluate rules: %w", err)
+	pre, remote := run.prevalidated(name) // the source evaluated the rules: take its verdicts
+	if !remote {
+		if err := run.Warehouse.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", viol, compiled.Violations)); err != nil {
+			return fmt.Errorf("evaluate rules: %w", err)
+		}
 	}
-	counts, err := ruleCounts(ctx, run.Warehouse.DB, viol)
-	if err != nil {
-		return err
+	counts := pre.Counts
+	if counts == nil {
+		if counts, err = ruleCounts(ctx, run.Warehouse.DB, viol); err != nil {
+			return err
+		}
 	}
 	rejected, err := run.Warehouse.Count(ctx, viol+" WHERE _reject")
 	if err != nil {
 		return err
 	}
+	rejected += pre.Dropped
 	state.rejected = rejected
 
 	rowsIn := run.Report.Table(name).RowsIn

@@ -43,7 +43,13 @@ type restReader struct {
 var _ array.RecordReader = (*restReader)(nil)
 
 func newRESTReader(ctx context.Context, it *gbq.RowIterator, m *thelook.Model) *restReader {
-	r := &restReader{ctx: ctx, it: it, model: m, rb: array.NewRecordBuilder(memory.DefaultAllocator, thelook.ArrowSchema(m))}
+	return newRESTReaderOf(ctx, it, m, thelook.ArrowSchema(m))
+}
+
+// newRESTReaderOf reads rows of the given schema: the model's columns, then any
+// further ones (validate: bigquery's _violations and _reject).
+func newRESTReaderOf(ctx context.Context, it *gbq.RowIterator, m *thelook.Model, schema *arrow.Schema) *restReader {
+	r := &restReader{ctx: ctx, it: it, model: m, rb: array.NewRecordBuilder(memory.DefaultAllocator, schema)}
 	r.refs.Store(1)
 	return r
 }
@@ -111,7 +117,7 @@ func (r *restReader) Next() bool {
 // checkSchema makes sure the result's columns are the model's, in order: values are
 // matched by position.
 func (r *restReader) checkSchema() error {
-	cols := r.model.Columns
+	cols := r.rb.Schema().Fields()
 	if len(r.it.Schema) != len(cols) {
 		return fmt.Errorf("the query returned %d columns, the model of %s has %d", len(r.it.Schema), r.model.Table, len(cols))
 	}
@@ -125,8 +131,8 @@ func (r *restReader) checkSchema() error {
 
 // appendRow appends one row's values to the builders, typed by the model.
 func (r *restReader) appendRow() error {
-	if len(r.row) != len(r.model.Columns) {
-		return fmt.Errorf("a row has %d values, want %d", len(r.row), len(r.model.Columns))
+	if len(r.row) != r.rb.Schema().NumFields() {
+		return fmt.Errorf("a row has %d values, want %d", len(r.row), r.rb.Schema().NumFields())
 	}
 	for i, v := range r.row {
 		if v == nil {
@@ -155,10 +161,26 @@ func (r *restReader) appendRow() error {
 			if x, ok = v.(time.Time); ok {
 				b.Append(arrow.Timestamp(x.UnixMicro()))
 			}
+		case *array.BooleanBuilder:
+			var x bool
+			if x, ok = v.(bool); ok {
+				b.Append(x)
+			}
+		case *array.ListBuilder:
+			var xs []gbq.Value
+			if xs, ok = v.([]gbq.Value); ok {
+				b.Append(true)
+				sb := b.ValueBuilder().(*array.StringBuilder)
+				for _, x := range xs {
+					str, isStr := x.(string)
+					ok = ok && isStr
+					sb.Append(str)
+				}
+			}
 		}
 		if !ok {
-			c := r.model.Columns[i]
-			return fmt.Errorf("column %s (%s): unexpected value %v (%T)", c.Name, c.Type, v, v)
+			f := r.rb.Schema().Field(i)
+			return fmt.Errorf("column %s (%s): unexpected value %v (%T)", f.Name, f.Type, v, v)
 		}
 	}
 	return nil

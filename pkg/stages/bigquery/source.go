@@ -18,12 +18,14 @@ import (
 	"cloud.google.com/go/auth"
 	"cloud.google.com/go/auth/httptransport"
 	gbq "cloud.google.com/go/bigquery"
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
+	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // Read paths.
@@ -46,13 +48,16 @@ type Source struct {
 	client *gbq.Client
 	// creds is nil for an endpoint without authentication.
 	creds *auth.Credentials
+	// verdicts are the tables whose rules ran in BigQuery (validate: bigquery).
+	verdicts map[string]stages.Verdicts
 }
 
 var (
-	_ stages.Source    = (*Source)(nil)
-	_ stages.Opener    = (*Source)(nil)
-	_ stages.Describer = (*Source)(nil)
-	_ stages.Estimator = (*Source)(nil)
+	_ stages.Source       = (*Source)(nil)
+	_ stages.Opener       = (*Source)(nil)
+	_ stages.Describer    = (*Source)(nil)
+	_ stages.Estimator    = (*Source)(nil)
+	_ stages.Prevalidator = (*Source)(nil)
 )
 
 func init() {
@@ -90,6 +95,14 @@ func New(s spec.Source, opts ...Option) (*Source, error) {
 	}
 	if src.read == "" {
 		src.read = ReadAuto
+	}
+	switch s.Validate {
+	case "", ValidateLocal, ValidateBigQuery:
+	default:
+		return nil, fmt.Errorf("validate %q: want local or bigquery", s.Validate)
+	}
+	if s.MaxBytesBilled < 0 || s.Streams < 0 {
+		return nil, errors.New("max_bytes_billed and streams cannot be negative")
 	}
 	switch src.read {
 	case ReadAuto, ReadREST, ReadStorage:
@@ -185,7 +198,7 @@ func (s *Source) Close() error {
 
 // Describe shows the query that reads a table.
 func (s *Source) Describe(t *spec.TablePlan) string {
-	q, err := buildQuery(s.dataset, t, nil)
+	q, err := s.extractQuery(t)
 	if err != nil {
 		return "error: " + err.Error()
 	}
@@ -201,10 +214,25 @@ func (s *Source) Estimate(ctx context.Context, t *spec.TablePlan) (int64, error)
 	if err := s.Open(ctx); err != nil {
 		return 0, err
 	}
-	q, err := buildQuery(s.dataset, t, nil)
+	q, err := s.extractQuery(t)
 	if err != nil {
 		return 0, err
 	}
+	return s.dryRun(ctx, t, q)
+}
+
+// extractQuery is the query Extract runs for a table (without an incremental bound).
+func (s *Source) extractQuery(t *spec.TablePlan) (tableQuery, error) {
+	if s.cfg.Validate == ValidateBigQuery {
+		v, err := s.validatedQuery(t, nil)
+		return v.rows, err
+	}
+	return buildQuery(s.dataset, t, nil)
+}
+
+// dryRun asks BigQuery how many bytes a query would scan; a source's
+// max_bytes_billed refuses more.
+func (s *Source) dryRun(ctx context.Context, t *spec.TablePlan, q tableQuery) (int64, error) {
 	ctx, cancel := readContext(ctx)
 	defer cancel(nil)
 	query := s.query(q)
@@ -217,13 +245,28 @@ func (s *Source) Estimate(ctx context.Context, t *spec.TablePlan) (int64, error)
 	if st == nil || st.Statistics == nil {
 		return 0, fmt.Errorf("dry run of table %s: no statistics", t.Name)
 	}
-	return st.Statistics.TotalBytesProcessed, nil
+	n := st.Statistics.TotalBytesProcessed
+	if limit := s.cfg.MaxBytesBilled; limit > 0 && n > limit {
+		return n, &OverLimitError{Table: t.Name, Bytes: n, Limit: limit}
+	}
+	return n, nil
+}
+
+// OverLimitError is a dry run that says a query would scan more than max_bytes_billed.
+type OverLimitError struct {
+	Table        string
+	Bytes, Limit int64
+}
+
+func (e *OverLimitError) Error() string {
+	return fmt.Sprintf("table %s would scan %d bytes, more than max_bytes_billed (%d): BigQuery would refuse the query", e.Table, e.Bytes, e.Limit)
 }
 
 func (s *Source) query(q tableQuery) *gbq.Query {
 	query := s.client.Query(q.sql)
 	query.Parameters = q.params
 	query.Location = s.cfg.Location
+	query.MaxBytesBilled = s.cfg.MaxBytesBilled // every job, dry runs included
 	return query
 }
 
@@ -235,6 +278,12 @@ func (s *Source) Extract(ctx context.Context, run *stages.Run, t *spec.TablePlan
 	}
 	ctx, cancel := readContext(ctx)
 	defer cancel(nil)
+	if s.cfg.Validate == ValidateBigQuery {
+		if err := s.extractValidated(ctx, run, t, relation); err != nil {
+			return false, fmt.Errorf("bigquery table %s: %w", t.Name, reason(ctx, err))
+		}
+		return false, nil
+	}
 	reader, err := s.reader(ctx, t, run.Bound(t.Name))
 	if err != nil {
 		return false, fmt.Errorf("bigquery table %s: %w", t.Name, reason(ctx, err))
@@ -253,8 +302,15 @@ func (s *Source) reader(ctx context.Context, t *spec.TablePlan, b *stages.Bound)
 	if err != nil {
 		return nil, err
 	}
+	return s.readQuery(ctx, q, t.Model, thelook.ArrowSchema(t.Model))
+}
+
+// readQuery runs a query and returns its rows as Arrow batches; REST pages are built
+// into batches of schema (the model's columns, then any further ones).
+func (s *Source) readQuery(ctx context.Context, q tableQuery, m *thelook.Model, schema *arrow.Schema) (array.RecordReader, error) {
 	query := s.query(q)
 	var it *gbq.RowIterator
+	var err error
 	if s.read == ReadStorage {
 		// Query.Read would take the jobs.query shortcut, which returns a small result
 		// inline and so skips the Storage Read API; a job read always tries it.
@@ -274,5 +330,5 @@ func (s *Source) reader(ctx context.Context, t *spec.TablePlan, b *stages.Bound)
 	if arrowIt, err := it.ArrowIterator(); err == nil {
 		return newStorageReader(ctx, arrowIt)
 	}
-	return newRESTReader(ctx, it, t.Model), nil
+	return newRESTReaderOf(ctx, it, m, schema), nil
 }
