@@ -23,7 +23,7 @@ func badInput(t *testing.T, dir string) (string, [3]string) {
 	apply(t, compile(t, gen+"-spec", fmt.Sprintf(`version: 1
 name: gen
 source: {kind: thelook, scale: 0.005, seed: 3}
-warehouse: {path: %s/ecom.duckdb}
+warehouse: {path: %s-spec/ecom.duckdb}
 tables: [{name: users}, {name: orders}]
 sinks: [{name: files, kind: csv, path: %s}]
 `, gen, gen)))

@@ -25,6 +25,7 @@ func check(s *Spec, doc *document) diag.Diagnostics {
 		c.table(i)
 	}
 	c.sinks()
+	c.filesSource()
 	c.paths()
 	c.cycles()
 	return c.diags

@@ -44,6 +44,7 @@ func planTable(s *Spec, t Table) TablePlan {
 		tp.Rules = append(tp.Rules, withDefaults(r, j+1))
 	}
 	tp.Incremental, _ = incremental(t, m)
+	tp.CSV, tp.OnMalformed = t.CSV, t.OnMalformed
 	for _, k := range s.Sinks {
 		if len(k.Tables) == 0 || slices.Contains(k.Tables, t.Name) {
 			tp.Sinks = append(tp.Sinks, k.Name)

@@ -27,6 +27,9 @@ type TablePlan struct {
 	Limit     int64        `json:"limit,omitempty"`
 	// Incremental is set for tables in incremental mode.
 	Incremental *Incremental `json:"incremental,omitempty"`
+	// CSV and OnMalformed are the table's own files-source settings (see FilesCSV).
+	CSV         *CSV   `json:"csv,omitempty"`
+	OnMalformed string `json:"on_malformed,omitempty"`
 	// Sinks names the sinks this table is written to, in spec order.
 	Sinks []string `json:"sinks"`
 	// Pos is where the spec lists the table.

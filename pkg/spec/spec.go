@@ -34,6 +34,10 @@ type Source struct {
 	// files: one <table>.<format> per table under Dir.
 	Dir    string `json:"dir,omitempty"`
 	Format string `json:"format,omitempty"` // csv | parquet
+	// CSV is the dialect of the CSV files; a table's own csv block overrides it key by key.
+	CSV *CSV `json:"csv,omitempty"`
+	// OnMalformed is what a record that cannot be parsed does: quarantine (the default) or fail.
+	OnMalformed string `json:"on_malformed,omitempty"`
 
 	// bigquery.
 	Project     string `json:"project,omitempty"`
@@ -78,6 +82,9 @@ type Table struct {
 	Cursor     string `json:"cursor,omitempty"`
 	PrimaryKey string `json:"primary_key,omitempty"`
 	Lookback   any    `json:"lookback,omitempty"` // "3d", "12h", "30m", "10s", or a whole number
+	// CSV and OnMalformed override the files source's for this table.
+	CSV         *CSV   `json:"csv,omitempty"`
+	OnMalformed string `json:"on_malformed,omitempty"`
 
 	Pos diag.Pos `json:"-"`
 }
@@ -109,6 +116,25 @@ type Sink struct {
 
 	Pos diag.Pos `json:"-"`
 }
+
+// CSV is how the files source reads a CSV file. ecomrun decides it, never a sniffer:
+// an empty key takes the default (the delimiter: the one of , ; tab | that splits the
+// header into the model's column names). There is never a comment character.
+type CSV struct {
+	Delimiter string `json:"delimiter,omitempty"`
+	Quote     string `json:"quote,omitempty"`    // default "
+	Escape    string `json:"escape,omitempty"`   // default: the quote (a doubled quote)
+	Header    *bool  `json:"header,omitempty"`   // default true; false: the model's columns in order
+	Encoding  string `json:"encoding,omitempty"` // utf-8 (default) | latin-1
+	// MaxLineSize is the longest record read, in bytes; a longer one is malformed. 0: 2,000,000.
+	MaxLineSize int64 `json:"max_line_size,omitempty"`
+}
+
+// On-malformed policies of the files source.
+const (
+	OnMalformedQuarantine = "quarantine"
+	OnMalformedFail       = "fail"
+)
 
 // Table modes.
 const (

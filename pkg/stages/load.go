@@ -100,8 +100,9 @@ func (l *load) Run(ctx context.Context, run *Run) error {
 func (l *load) quarantine(ctx context.Context, tx *sql.Tx, run *Run, merge bool) error {
 	name := l.table.Name
 	staged, viol, q := stagedRelation(name), violationsRelation(name), sqlq.Qualified(QuarantineSchema, name)
-	rows := fmt.Sprintf(`SELECT s.*, v._violations, %s AS _run_id FROM %s s JOIN %s v ON s.rowid = v._row WHERE v._reject ORDER BY v._row`,
-		sqlq.String(run.ID), staged, viol)
+	extra, join := asideColumns(run.tables[name], name)
+	rows := fmt.Sprintf(`SELECT s.*, v._violations, %s AS _run_id%s FROM %s s JOIN %s v ON s.rowid = v._row%s WHERE v._reject ORDER BY v._row`,
+		sqlq.String(run.ID), extra, staged, viol, join)
 	if !merge {
 		return exec(ctx, tx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", q, rows))
 	}

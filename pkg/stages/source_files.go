@@ -2,19 +2,28 @@ package stages
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
+	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
-// filesSource reads one <table>.csv or <table>.parquet per table from a folder.
-// Values arrive as they are in the file (CSV: text) and are cast during validation,
-// so a value that does not parse is a row violation, not a crash.
-type filesSource struct{ dir, format string }
+// filesSource reads one <table>.csv or <table>.parquet per table from a folder, in
+// one typed pass: every value is converted exactly to its model type as it is read
+// (files_convert.go), and what does not convert is set aside row by row with its
+// original text, so the staged table is typed and validation runs as on the
+// generator's rows. A CSV record that cannot be parsed at all is staged as a row of
+// NULLs and set aside as malformed_record with its file, line and raw text. Every
+// record is counted independently of DuckDB's reader, and the staged rows must
+// match that count.
+type filesSource struct{ src spec.Source }
 
 var (
 	_ Source    = (*filesSource)(nil)
@@ -23,76 +32,345 @@ var (
 
 func init() {
 	RegisterSource("files", func(s spec.Source) (Source, error) {
-		format := s.Format
-		if format == "" {
-			format = "csv"
+		if s.Format == "" {
+			s.Format = spec.DefaultFormat
 		}
-		return &filesSource{dir: s.Dir, format: format}, nil
+		return &filesSource{src: s}, nil
 	})
 }
 
+// filesState is what the files source hands validate and load about a table.
+type filesState struct {
+	// file is the table's source file, named in quarantine._source_file.
+	file string
+}
+
+// malformedRule is the reason of a record that could not be parsed.
+const malformedRule = "malformed_record"
+
+// rawTextCap caps the raw text of a malformed record kept in quarantine.
+const rawTextCap = 4096
+
+func (s *filesSource) path(t *spec.TablePlan) string {
+	return filepath.Join(s.src.Dir, t.Name+"."+s.src.Format)
+}
+
 func (s *filesSource) Extract(ctx context.Context, run *Run, t *spec.TablePlan, relation string) (bool, error) {
-	path, reader := s.reader(t)
+	path := s.path(t)
 	if _, err := os.Stat(path); err != nil {
-		return false, fmt.Errorf("source file for table %s: %w (the files source wants one %s.%s per table in %s)", t.Name, err, t.Name, s.format, s.dir)
+		return false, fmt.Errorf("source file for table %s: %w (the files source wants one %s.%s per table in %s)", t.Name, err, t.Name, s.src.Format, s.src.Dir)
 	}
-	if err := s.checkColumns(ctx, run, t, reader, path); err != nil {
-		return false, err
-	}
-	q, err := projection(t, reader, true, run.Bound(t.Name))
+	conn, err := run.Warehouse.DB.Conn(ctx)
 	if err != nil {
 		return false, err
 	}
-	err = run.Warehouse.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", relation, q))
-	return true, err
-}
-
-// reader is a table's file and the DuckDB table function that reads it.
-func (s *filesSource) reader(t *spec.TablePlan) (path, reader string) {
-	path = filepath.Join(s.dir, t.Name+"."+s.format)
-	reader = fmt.Sprintf("read_parquet(%s)", sqlq.String(path))
-	if s.format == "csv" {
-		reader = fmt.Sprintf("read_csv(%s, header = true, all_varchar = true)", sqlq.String(path))
+	defer conn.Close()
+	x := &filesExtract{run: run, t: t, conn: conn, path: path, staged: relation, aside: asideRelation(t.Name),
+		filtered: t.Where != "" || t.Limit > 0 || run.Bound(t.Name) != nil}
+	if s.src.Format == "parquet" {
+		err = x.parquet(ctx)
+	} else {
+		err = x.csv(ctx, spec.FilesCSV(s.src, t), spec.FilesOnMalformed(s.src, t))
 	}
-	return path, reader
+	if err != nil {
+		return false, err
+	}
+	run.tables[t.Name].files = &filesState{file: path}
+	return false, nil
 }
 
-// Describe is the query Extract runs over the table's file.
-func (s *filesSource) Describe(t *spec.TablePlan) string {
-	_, reader := s.reader(t)
-	q, err := projection(t, reader, true, nil)
+// filesExtract is one table's read.
+type filesExtract struct {
+	run      *Run
+	t        *spec.TablePlan
+	conn     *sql.Conn
+	path     string
+	staged   string
+	aside    string
+	filtered bool
+}
+
+func (x *filesExtract) exec(ctx context.Context, stmts ...string) error {
+	for _, q := range stmts {
+		if _, err := x.conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (x *filesExtract) count(ctx context.Context, q string) (int64, error) {
+	var n int64
+	err := x.conn.QueryRowContext(ctx, q).Scan(&n)
+	return n, err
+}
+
+func (x *filesExtract) csv(ctx context.Context, c spec.CSV, onMalformed string) error {
+	model := x.t.Model.ColumnNames()
+	d, err := readCSVDialect(x.path, c, model)
 	if err != nil {
-		return err.Error()
+		return fmt.Errorf("read %s: %w", x.path, err)
+	}
+	// The independent count runs beside DuckDB's read.
+	type counted struct {
+		n   int64
+		err error
+	}
+	done := make(chan counted, 1)
+	go func() {
+		n, err := countRecords(x.path, d)
+		done <- counted{n, err}
+	}()
+	if len(d.columns) == 0 { // an empty file: no header, no records
+		d.columns = model
+	}
+	have := map[string]bool{}
+	for _, col := range d.columns {
+		have[col] = true
+	}
+	if err := x.missing(have); err != nil {
+		<-done
+		return err
+	}
+	rejects, scan := "_ecomrun_csv_rejects_"+x.t.Name, "_ecomrun_csv_scan_"+x.t.Name
+	from := d.reader(x.path, rejects, scan)
+	q := x.convert(from, func(col thelook.Column) string {
+		if !have[col.Name] {
+			return ""
+		}
+		return "VARCHAR"
+	}, "")
+	err = x.exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", x.staged, q))
+	if err == nil {
+		err = x.harvest(ctx, "NULL")
+	}
+	if err == nil {
+		err = x.malformed(ctx, rejects, onMalformed)
+	}
+	_ = x.exec(ctx, "DROP TABLE IF EXISTS temp."+sqlq.Ident(rejects), "DROP TABLE IF EXISTS temp."+sqlq.Ident(scan))
+	got := <-done
+	if err != nil {
+		return err
+	}
+	if got.err != nil {
+		return fmt.Errorf("count the records of %s: %w", x.path, got.err)
+	}
+	return x.accounted(ctx, got.n)
+}
+
+// missing fails on model columns the file lacks, unless the model allows them to be
+// NULL (the Kaggle distribution_centers has no distribution_center_geom): those read as NULL.
+func (x *filesExtract) missing(have map[string]bool) error {
+	var missing []string
+	for _, col := range x.t.Model.Columns {
+		if !have[col.Name] && col.Required {
+			missing = append(missing, col.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s lacks the columns %s of table %s", x.path, strings.Join(missing, ", "), x.t.Name)
+	}
+	return nil
+}
+
+// accounted checks the staged rows against the independent count of the file's records.
+func (x *filesExtract) accounted(ctx context.Context, records int64) error {
+	if x.filtered {
+		return nil // where, limit or an incremental bound chose fewer rows on purpose
+	}
+	n, err := x.count(ctx, "SELECT count(*) FROM "+x.staged)
+	if err != nil {
+		return err
+	}
+	if n != records {
+		return fmt.Errorf("%s holds %d records but %d were read: the difference is unaccounted for, nothing was loaded", x.path, records, n)
+	}
+	return nil
+}
+
+// convert is the staging query: each model column converted exactly from the file's
+// column (read as srcType(col); "" when the file lacks it), the set-aside values in
+// _ecomrun_aside, and the spec's filter, which never drops a row with a set-aside value.
+func (x *filesExtract) convert(from string, srcType func(thelook.Column) string, rowExpr string) string {
+	var inner, outer, bad, entries []string
+	for i, col := range x.t.Model.Columns {
+		q := sqlq.Ident(col.Name)
+		st := srcType(col)
+		if st == "" {
+			inner = append(inner, fmt.Sprintf("NULL::%s AS %s", col.Type.DuckDB(), q))
+			outer = append(outer, q)
+			continue
+		}
+		conv, exact := exactly(q, st, col.Type)
+		if exact {
+			inner = append(inner, conv+" AS "+q)
+			outer = append(outer, q)
+			continue
+		}
+		text := sqlq.Ident(fmt.Sprintf("_ecomrun_src_%d", i))
+		inner = append(inner, conv+" AS "+q, q+" AS "+text)
+		outer = append(outer, q)
+		b := fmt.Sprintf("(%s IS NOT NULL AND %s IS NULL)", text, q)
+		bad = append(bad, b)
+		entries = append(entries, fmt.Sprintf("CASE WHEN %s THEN {'k': %s, 'v': %s::VARCHAR} END", b, sqlq.String(col.Name), text))
+	}
+	if rowExpr != "" {
+		inner = append(inner, rowExpr+" AS _ecomrun_pos")
+	}
+	aside := "NULL::MAP(VARCHAR, VARCHAR)"
+	if len(bad) > 0 {
+		aside = fmt.Sprintf("CASE WHEN %s THEN map_from_entries(list_filter([%s], e -> e IS NOT NULL)) END",
+			strings.Join(bad, " OR "), strings.Join(entries, ", "))
+	}
+	outer = append(outer, aside+" AS _ecomrun_aside")
+	if rowExpr != "" {
+		outer = append(outer, "_ecomrun_pos")
+	}
+	q := fmt.Sprintf("SELECT %s FROM (SELECT %s FROM %s)", strings.Join(outer, ", "), strings.Join(inner, ", "), from)
+	var where []string
+	if w, err := x.t.WhereSQL(sqlexpr.DuckDB); err == nil && w != "" {
+		where = append(where, "("+w+")")
+	}
+	if b := x.run.Bound(x.t.Name); b != nil {
+		where = append(where, b.Condition(sqlq.Ident(b.Column)))
+	}
+	if len(where) > 0 {
+		q = fmt.Sprintf("SELECT * FROM (%s) WHERE _ecomrun_aside IS NOT NULL OR (%s)", q, strings.Join(where, " AND "))
+	}
+	if x.t.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", x.t.Limit)
 	}
 	return q
 }
 
-// checkColumns names every model column the file lacks, in one error.
-func (s *filesSource) checkColumns(ctx context.Context, run *Run, t *spec.TablePlan, reader, path string) error {
-	rows, err := run.Warehouse.DB.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM "+reader+")")
-	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
+// harvest moves the set-aside values out of the staged table into the aside
+// relation, keyed by the staged row, and drops the helper columns. pos is the SQL
+// of a row's position in the file ("NULL" when unknown).
+func (x *filesExtract) harvest(ctx context.Context, pos string) error {
+	err := x.exec(ctx,
+		fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS SELECT rowid AS _row,
+			list_transform(map_keys(_ecomrun_aside), k -> 'type_' || k) AS _violations, FALSE AS _malformed,
+			%s::BIGINT AS _source_line, NULL::VARCHAR AS _source_text, _ecomrun_aside AS _source_values
+			FROM %s WHERE _ecomrun_aside IS NOT NULL ORDER BY rowid`, x.aside, pos, x.staged),
+		fmt.Sprintf("ALTER TABLE %s DROP COLUMN _ecomrun_aside", x.staged))
+	if err == nil && pos != "NULL" {
+		err = x.exec(ctx, fmt.Sprintf("ALTER TABLE %s DROP COLUMN _ecomrun_pos", x.staged))
 	}
-	defer rows.Close()
-	have := map[string]bool{}
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
+	return err
+}
+
+// malformed stages each record DuckDB's reader could not parse as a row of NULLs
+// (so it counts in and out) and sets it aside as malformed_record; with
+// on_malformed: fail, the first one fails the table instead.
+func (x *filesExtract) malformed(ctx context.Context, rejects, onMalformed string) error {
+	grouped := fmt.Sprintf(`SELECT line, string_agg(DISTINCT error_type, ', ') AS kind, first(error_message) AS message,
+		left(ltrim(first(csv_line), chr(13) || chr(10)), %d) AS raw FROM temp.%s GROUP BY line`, rawTextCap, sqlq.Ident(rejects))
+	m, err := x.count(ctx, "SELECT count(*) FROM ("+grouped+")")
+	if err != nil || m == 0 {
+		return err
+	}
+	if onMalformed == spec.OnMalformedFail {
+		var line int64
+		var kind, msg string
+		if err := x.conn.QueryRowContext(ctx, grouped+" ORDER BY line LIMIT 1").Scan(&line, &kind, &msg, new(sql.NullString)); err != nil {
 			return err
 		}
-		have[c] = true
+		return fmt.Errorf("%s:%d: malformed record (%s: %s); %d malformed in all, and on_malformed is fail", x.path, line, strings.ToLower(kind), msg, m)
 	}
+	n0, err := x.count(ctx, "SELECT count(*) FROM "+x.staged)
+	if err != nil {
+		return err
+	}
+	first := sqlq.Ident(x.t.Model.Columns[0].Name)
+	return x.exec(ctx,
+		fmt.Sprintf("CREATE OR REPLACE TEMP TABLE _ecomrun_malformed_%s AS SELECT row_number() OVER (ORDER BY line) - 1 AS k, * FROM (%s)", x.t.Name, grouped),
+		fmt.Sprintf("INSERT INTO %s (%s) SELECT NULL FROM _ecomrun_malformed_%s ORDER BY k", x.staged, first, x.t.Name),
+		fmt.Sprintf(`INSERT INTO %s SELECT %d + k, [%s], TRUE, line, raw, NULL FROM _ecomrun_malformed_%s ORDER BY k`,
+			x.aside, n0, sqlq.String(malformedRule), x.t.Name),
+		fmt.Sprintf("DROP TABLE _ecomrun_malformed_%s", x.t.Name))
+}
+
+// parquet reads a Parquet file: columns arrive typed, and a column whose type is not
+// the model's converts only values that convert back to themselves.
+func (x *filesExtract) parquet(ctx context.Context) error {
+	from := fmt.Sprintf("read_parquet(%s, file_row_number = true)", sqlq.String(x.path))
+	types := map[string]string{}
+	rows, err := x.conn.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "+from+")")
+	if err != nil {
+		return fmt.Errorf("read %s: %w", x.path, err)
+	}
+	for rows.Next() {
+		var c, ty string
+		if err := rows.Scan(&c, &ty); err != nil {
+			rows.Close()
+			return err
+		}
+		types[c] = ty
+	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	var missing []string
-	for _, c := range t.Model.Columns {
-		if !have[c.Name] {
-			missing = append(missing, c.Name)
+	have := map[string]bool{}
+	for c := range types {
+		have[c] = true
+	}
+	if err := x.missing(have); err != nil {
+		return err
+	}
+	q := x.convert(from, func(col thelook.Column) string { return types[col.Name] }, "file_row_number + 1")
+	if err := x.exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", x.staged, q)); err != nil {
+		return err
+	}
+	if err := x.harvest(ctx, "_ecomrun_pos"); err != nil {
+		return err
+	}
+	records, err := x.count(ctx, fmt.Sprintf("SELECT coalesce(sum(num_rows), 0)::BIGINT FROM parquet_file_metadata(%s)", sqlq.String(x.path)))
+	if err != nil {
+		return err
+	}
+	return x.accounted(ctx, records)
+}
+
+// Describe is how Extract reads the table's file: the reader with its dialect (the
+// delimiter as detected from the header when the file is there), then the exact
+// conversion to the model's types.
+func (s *filesSource) Describe(t *spec.TablePlan) string {
+	path := s.path(t)
+	if s.src.Format == "parquet" {
+		return fmt.Sprintf("SELECT %s FROM read_parquet(%s), each value converted exactly to its model type", columnList(t), sqlq.String(path))
+	}
+	d, err := readCSVDialect(path, spec.FilesCSV(s.src, t), t.Model.ColumnNames())
+	if errors.Is(err, os.ErrNotExist) || len(d.columns) == 0 {
+		d.columns = t.Model.ColumnNames()
+		if d.Delimiter == "" {
+			d.Delimiter, d.detected = ",", true
 		}
 	}
-	if len(missing) > 0 {
-		return fmt.Errorf("%s lacks the columns %s of table %s", path, strings.Join(missing, ", "), t.Name)
+	q := fmt.Sprintf("SELECT %s FROM %s", columnList(t), d.reader(path, "", ""))
+	if w, err := t.WhereSQL(sqlexpr.DuckDB); err == nil && w != "" {
+		q += " WHERE " + w
 	}
-	return nil
+	if t.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", t.Limit)
+	}
+	if d.detected {
+		q += " -- delimiter detected from the header (, ; tab |)"
+	}
+	return q
+}
+
+// DescribeCSV is a table's CSV dialect in words, for plan.
+func DescribeCSV(src spec.Source, t *spec.TablePlan) string {
+	d := csvDialect{CSV: spec.FilesCSV(src, t)}
+	d.detected = d.Delimiter == ""
+	return d.describe()
+}
+
+func columnList(t *spec.TablePlan) string {
+	cols := make([]string, len(t.Model.Columns))
+	for i, c := range t.Model.Columns {
+		cols[i] = sqlq.Ident(c.Name)
+	}
+	return strings.Join(cols, ", ")
 }

@@ -95,6 +95,8 @@ type tableState struct {
 	watermark string
 	// merged says the load merged rows into the table rather than replacing it.
 	merged bool
+	// files is set when the files source set rows aside (asideRelation) as it read.
+	files *filesState
 }
 
 // NewRun builds the source and sinks a plan names, creates the warehouse schemas
@@ -200,7 +202,7 @@ func (r *Run) Cleanup(ctx context.Context) error {
 
 func (r *Run) dropWorkingTables(ctx context.Context) error {
 	for _, t := range r.Plan.Tables {
-		for _, rel := range []string{stagedRelation(t.Name), violationsRelation(t.Name), typedRelation(t.Name), changedRelation(t.Name)} {
+		for _, rel := range []string{stagedRelation(t.Name), violationsRelation(t.Name), typedRelation(t.Name), changedRelation(t.Name), asideRelation(t.Name)} {
 			if err := r.Warehouse.Exec(ctx, "DROP TABLE IF EXISTS "+rel); err != nil {
 				return err
 			}

@@ -36,6 +36,9 @@ func (v *validate) Run(ctx context.Context, run *Run) error {
 	}
 	pre, remote := run.prevalidated(name) // the source evaluated the rules: take its verdicts
 	if !remote {
+		if state.files != nil {
+			compiled.Violations = withAside(compiled.Violations, name)
+		}
 		if err := run.Warehouse.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", viol, compiled.Violations)); err != nil {
 			return fmt.Errorf("evaluate rules: %w", err)
 		}
@@ -61,6 +64,10 @@ func (v *validate) Run(ctx context.Context, run *Run) error {
 		if counts[r.Name] > 0 && !r.IsWarn() {
 			failures = append(failures, fmt.Sprintf("%s (%d rows)", r.Name, counts[r.Name]))
 		}
+	}
+	for _, v := range asideViolations(counts, compiled.Rules) {
+		violations = append(violations, v)
+		failures = append(failures, fmt.Sprintf("%s (%d rows)", v.Rule, v.Rows))
 	}
 	var tableErrs []string
 	for _, r := range compiled.TableRules {

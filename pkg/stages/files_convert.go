@@ -1,0 +1,72 @@
+package stages
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ecomrun/ecomrun/pkg/thelook"
+)
+
+// Exact conversion of a file's values to the model's types. DuckDB's own casts are
+// lenient in ways that change data: '1.5', '1e3', '1_000' and '0x1F' all cast to
+// BIGINT (1.5 as 2), '1e400' casts to infinity, a timestamp with seven fractional
+// digits loses the seventh, and the CSV reader turns 2024-02-30 into NULL. So a
+// value converts only when it represents a value of the type exactly; otherwise the
+// conversion gives NULL and the row is set aside under type_<column> with the
+// original text. NULL stays NULL.
+
+// Text patterns a value must match besides casting.
+const (
+	// An integer, optionally written with a zero fraction (60.0, as pandas writes a
+	// column of integers with gaps); surrounding blanks are allowed.
+	intPattern = `^\s*[+-]?[0-9]+(\.0*)?\s*$`
+	// The spellings of infinity DuckDB reads, which must be written out to mean it.
+	infPattern = `(?i)^\s*[+-]?inf(inity)?\s*$`
+	// A fraction finer than microseconds that is not zero: TIMESTAMPTZ would drop it.
+	subMicroPattern = `\.[0-9]{6}[0-9]*[1-9]`
+)
+
+// exactly returns the SQL converting column q, of DuckDB type src in the file, to
+// the model type t, NULL when the value is not exactly one of t; lossless says no
+// value can fail (the types agree, or every value of src fits t).
+func exactly(q, src string, t thelook.Type) (expr string, lossless bool) {
+	want := t.DuckDB()
+	src = strings.ToUpper(src)
+	if src == want {
+		return q, true
+	}
+	if src == "VARCHAR" {
+		return fromText(q, t), false
+	}
+	if want == "VARCHAR" {
+		return fmt.Sprintf("CAST(%s AS VARCHAR)", q), true
+	}
+	switch src {
+	case "TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT", "UINTEGER":
+		if want == "BIGINT" || want == "DOUBLE" {
+			return fmt.Sprintf("CAST(%s AS %s)", q, want), true
+		}
+	case "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "DATE":
+		if want == "TIMESTAMPTZ" { // no zone: UTC meant (the warehouse's TimeZone)
+			return fmt.Sprintf("CAST(%s AS %s)", q, want), true
+		}
+	}
+	// Any other pair: the value must convert back to itself (DOUBLE 1.5 becomes
+	// BIGINT 2, which is not 1.5; TIMESTAMP_NS loses its nanoseconds).
+	v := fmt.Sprintf("TRY_CAST(%s AS %s)", q, want)
+	return fmt.Sprintf("CASE WHEN TRY_CAST(%s AS %s) IS NOT DISTINCT FROM %s THEN %s END", v, src, q, v), false
+}
+
+// fromText converts CSV text (or a Parquet string) exactly.
+func fromText(q string, t thelook.Type) string {
+	switch t {
+	case thelook.Int64:
+		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(%s AS BIGINT) END", q, intPattern, q)
+	case thelook.Float64:
+		v := fmt.Sprintf("TRY_CAST(%s AS DOUBLE)", q)
+		return fmt.Sprintf("CASE WHEN NOT contains(%s, '_') AND (NOT isinf(%s) OR regexp_full_match(%s, '%s')) THEN %s END", q, v, q, infPattern, v)
+	case thelook.Timestamp:
+		return fmt.Sprintf("CASE WHEN NOT contains(%s, '.') OR NOT regexp_matches(%s, '%s') THEN TRY_CAST(%s AS TIMESTAMPTZ) END", q, q, subMicroPattern, q)
+	}
+	return q
+}
