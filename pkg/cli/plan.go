@@ -77,6 +77,7 @@ func runPlanCodes(ctx context.Context, args []string, s streams) planCodes {
 	fs.StringVar(&a.against, "against", "", "an older version of the spec: show what SPEC adds, removes or changes")
 	fs.BoolVar(&a.detailed, "detailed-exitcode", false,
 		"exit 0 when nothing changes, 2 when something does (against OLD, or: the plan has stages to run), 1 on errors")
+	predict := fs.Bool("predict", false, "bigquery: count the rows each rule would reject, in BigQuery (one COUNTIF query per table, dry run first)")
 	files, err := parse(fs, args)
 	if err != nil {
 		a.detailed = a.detailed || slices.ContainsFunc(args, func(x string) bool { return strings.HasPrefix(strings.TrimLeft(x, "-"), "detailed-exitcode") })
@@ -103,6 +104,12 @@ func runPlanCodes(ctx context.Context, args []string, s streams) planCodes {
 		if a.format == "text" {
 			reads, note := planReads(ctx, plan)
 			printReads(&out, reads, note)
+		}
+		if *predict {
+			if code := printPredictions(ctx, &out, a.format, plan); code != ExitOK {
+				writeMasked(s.out, out.String(), plan)
+				return fail(code)
+			}
 		}
 		writeMasked(s.out, out.String(), plan)
 		return done(len(plan.Stages) > 0)
