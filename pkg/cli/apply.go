@@ -26,6 +26,7 @@ type applyArgs struct {
 	fullRefresh   bool
 	tables        string
 	skipPreflight bool
+	prune         bool
 }
 
 // runApply runs a pipeline and closes with a summary; --report writes the same
@@ -41,6 +42,7 @@ func runApply(ctx context.Context, args []string, s streams) int {
 	fs.BoolVar(&a.fullRefresh, "full-refresh", false, "forget the stored watermarks and replace the tables whole")
 	fs.StringVar(&a.tables, "tables", "", "run only these tables (comma-separated) and those their relationship rules read; the others keep their outputs and state")
 	fs.BoolVar(&a.skipPreflight, "skip-preflight", false, "do not check the warehouse and every sink's destination before extracting")
+	fs.BoolVar(&a.prune, "prune", false, "remove the outputs of tables no longer in the spec (warehouse, quarantine, state, every sink)")
 	files, err := parse(fs, args)
 	if err != nil {
 		return parseExit(err)
@@ -71,16 +73,20 @@ func runApply(ctx context.Context, args []string, s streams) int {
 	// a condition or an error a cloud client quotes.
 	red := redactorFor(plan)
 	prog := newProgress(s, plan, a.quiet, a.logFormat, red)
+	orphans := &orphanList{}
+	obs := startObservers(ctx, plan)
 	rep, runErr := engine.Apply(ctx, plan, engine.Options{
-		Parallelism: a.parallelism, OnStage: prog.stage, FullRefresh: a.fullRefresh, FullRefreshTables: refresh,
-		Preflight: !a.skipPreflight,
+		Parallelism: a.parallelism, RunID: obs.runID, OnStage: obs.onStage(prog.stage), FullRefresh: a.fullRefresh, FullRefreshTables: refresh,
+		Preflight: !a.skipPreflight, Prune: a.prune, OnOrphan: orphans.add,
 	})
 	prog.done()
+	warnings := obs.finish(ctx, plan, rep)
 	reportErrs := writeReports(a, plan, rep, red)
 	var out, errs bytes.Buffer
 	var stopped *engine.PreflightError
 	if !errors.As(runErr, &stopped) {
 		printSummary(&out, rep) // a preflight that stopped the run has no accounting to show
+		orphans.print(&out)
 	}
 	io.WriteString(s.out, red.String(out.String()))
 	if runErr != nil {
@@ -88,6 +94,9 @@ func runApply(ctx context.Context, args []string, s streams) int {
 	}
 	for _, err := range reportErrs {
 		fmt.Fprintf(&errs, "ecomrun apply: %v\n", err)
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(&errs, w)
 	}
 	io.WriteString(s.err, red.String(errs.String()))
 	switch {

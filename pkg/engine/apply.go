@@ -33,6 +33,11 @@ type Options struct {
 	// Preflight checks every destination (the warehouse's lock, each sink) before
 	// anything is extracted, and stops the run with a *PreflightError when one would fail.
 	Preflight bool
+	// Prune removes the outputs of tables the warehouse remembers but the spec no
+	// longer names, after the run's stages; OnOrphan, when set, hears of each such
+	// table (pruned or not).
+	Prune    bool
+	OnOrphan func(Orphan)
 	// OnStage, when set, hears every stage start and end (for progress displays), as
 	// they happen: a stage that ran ends from the walker's goroutine, so calls are
 	// concurrent; a stage that never ran (skipped, canceled) ends after the walk.
@@ -138,6 +143,7 @@ func apply(ctx context.Context, plan *spec.Plan, o Options, rep *report.Report, 
 		}
 		return true
 	}
+	pruneErr := orphans(ctx, run, plan, o)
 	cleanupErr := errors.Join(
 		run.CommitState(context.WithoutCancel(ctx), succeeded),
 		run.Cleanup(context.WithoutCancel(ctx)))
@@ -168,6 +174,9 @@ func apply(ctx context.Context, plan *spec.Plan, o Options, rep *report.Report, 
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("run interrupted: %w", context.Cause(ctx))
+	}
+	if pruneErr != nil {
+		errs = append(errs, pruneErr)
 	}
 	if cleanupErr != nil {
 		errs = append(errs, fmt.Errorf("clean up: %w", cleanupErr))

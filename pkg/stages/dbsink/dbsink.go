@@ -61,15 +61,8 @@ func alias(sink string) string { return "_ecomrun_sink_" + sink }
 
 // Write replaces the table, and its quarantine when there is one, in the target.
 func (t *target) Write(ctx context.Context, run *stages.Run, table *spec.TablePlan) error {
-	t.once.Do(func() {
-		t.attachErr = t.attach(ctx, run)
-		if t.attachErr == nil {
-			// Once, here: concurrent creates of one schema conflict in DuckDB's catalog.
-			t.attachErr = run.Warehouse.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+sqlq.Qualified(t.alias, stages.QuarantineSchema))
-		}
-	})
-	if t.attachErr != nil {
-		return t.attachErr
+	if err := t.ensureAttached(ctx, run); err != nil {
+		return err
 	}
 	pairs := [][2]string{{"main", table.Name}}
 	if table.OnInvalid == spec.OnInvalidQuarantine {
@@ -105,6 +98,18 @@ func (t *target) Write(ctx context.Context, run *stages.Run, table *spec.TablePl
 	}
 	run.Report.AddOutput(report.Output{Sink: t.name, Table: table.Name, Path: t.describe + "#main." + table.Name, Rows: n})
 	return nil
+}
+
+// ensureAttached attaches the target the first time a table is written (or pruned).
+func (t *target) ensureAttached(ctx context.Context, run *stages.Run) error {
+	t.once.Do(func() {
+		t.attachErr = t.attach(ctx, run)
+		if t.attachErr == nil {
+			// Once, here: concurrent creates of one schema conflict in DuckDB's catalog.
+			t.attachErr = run.Warehouse.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+sqlq.Qualified(t.alias, stages.QuarantineSchema))
+		}
+	})
+	return t.attachErr
 }
 
 // upsert returns the statements that bring the target's table up to date by
