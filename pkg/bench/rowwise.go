@@ -54,6 +54,14 @@ func rowwise(ctx context.Context, db *sql.DB, t *spec.TablePlan) (rows int64, br
 			uniques = append(uniques, u)
 			continue
 		}
+		if r.Check == rules.Relationship {
+			f, err := rowRelationship(ctx, db, r, byName[r.Column])
+			if err != nil {
+				return 0, nil, fmt.Errorf("%s: rule %s: %w", t.Name, r.Name, err)
+			}
+			checks = append(checks, rowCheck{r.Name, f})
+			continue
+		}
 		f, err := rowRule(t.Name, r, byName)
 		if err != nil {
 			return 0, nil, fmt.Errorf("%s: rule %s: %w", t.Name, r.Name, err)
@@ -236,4 +244,29 @@ func number(v any) (float64, bool) {
 		return x, true
 	}
 	return 0, false
+}
+
+// rowRelationship reads the referenced column's values into a set, as a row-by-row
+// validator would, and tests each row's value against it.
+func rowRelationship(ctx context.Context, db *sql.DB, r rules.Rule, dest any) (func() bool, error) {
+	table, column, _ := strings.Cut(r.To, ".")
+	d, ok := dest.(*sql.NullInt64)
+	if !ok {
+		return nil, fmt.Errorf("no row-by-row version of relationship on a %T column", dest)
+	}
+	res, err := db.QueryContext(ctx, fmt.Sprintf("SELECT DISTINCT %s FROM %s WHERE %s IS NOT NULL",
+		sqlq.Ident(column), sqlq.Qualified("main", table), sqlq.Ident(column)))
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	set := map[int64]bool{}
+	for res.Next() {
+		var v int64
+		if err := res.Scan(&v); err != nil {
+			return nil, err
+		}
+		set[v] = true
+	}
+	return func() bool { return d.Valid && !set[d.Int64] }, res.Err()
 }

@@ -27,7 +27,7 @@ func newGrowingOrders(t *testing.T, dir string) *growingOrders {
 	apply(t, compile(t, gen+"-spec", fmt.Sprintf(`version: 1
 name: gen
 source: {kind: thelook, scale: 0.005, seed: 11}
-warehouse: {path: %s/ecom.duckdb}
+warehouse: {path: %s-spec/ecom.duckdb}
 tables: [{name: orders}]
 sinks: [{name: files, kind: csv, path: %s}]
 `, gen, gen)))

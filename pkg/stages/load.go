@@ -33,17 +33,17 @@ func (l *load) Run(ctx context.Context, run *Run) error {
 		return err
 	}
 	merge := state.bound != nil && exists
+	finished, err := l.prepare(ctx, run, state)
+	if err != nil {
+		return err
+	}
 
 	var acct report.Table
 	err = run.Warehouse.Tx(ctx, func(tx *sql.Tx) error {
 		if l.table.OnInvalid == spec.OnInvalidQuarantine {
-			if err := l.quarantine(ctx, tx, run, merge); err != nil {
+			if err := l.quarantine(ctx, tx, run, finished, merge); err != nil {
 				return err
 			}
-		}
-		finished, err := l.valid(ctx, tx, state)
-		if err != nil {
-			return err
 		}
 		acct = report.Table{RowsIn: run.Report.Table(name).RowsIn}
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+finished).Scan(&acct.RowsLoaded); err != nil {
@@ -95,48 +95,57 @@ func (l *load) Run(ctx context.Context, run *Run) error {
 	return nil
 }
 
-// quarantine sets this run's rejected rows aside with the rules they broke. A
-// snapshot replaces the quarantine; a merge replaces only the rows read again.
-func (l *load) quarantine(ctx context.Context, tx *sql.Tx, run *Run, merge bool) error {
+// prepare splits the staged rows, before the load's transaction, into the working
+// relations it publishes: the rejected rows with the rules they broke
+// (rejectsRelation, when they are quarantined) and the rest, typed as the model
+// says, whose name it returns: the staged table itself (its rejects deleted) when
+// the source typed it, else a cast copy.
+//
+// The delete runs in a transaction of its own, never in the one that renames the
+// table: DuckDB 1.5 writes a WAL it cannot replay ("Conflict on tuple deletion") for
+// a transaction that deletes rows from a table and renames it, so a kill after that
+// commit and before the next checkpoint would leave a warehouse no run can open.
+// The staged table is the run's own: a kill here only loses work the rerun redoes.
+func (l *load) prepare(ctx context.Context, run *Run, state *tableState) (string, error) {
 	name := l.table.Name
-	staged, viol, q := stagedRelation(name), violationsRelation(name), sqlq.Qualified(QuarantineSchema, name)
-	extra, join := asideColumns(run.tables[name], name)
-	rows := fmt.Sprintf(`SELECT s.*, v._violations, %s AS _run_id%s FROM %s s JOIN %s v ON s.rowid = v._row%s WHERE v._reject ORDER BY v._row`,
-		sqlq.String(run.ID), extra, staged, viol, join)
+	staged, viol := stagedRelation(name), violationsRelation(name)
+	wh := run.Warehouse
+	if l.table.OnInvalid == spec.OnInvalidQuarantine {
+		extra, join := asideColumns(state, name)
+		err := wh.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS SELECT s.*, v._violations, %s AS _run_id%s
+			FROM %s s JOIN %s v ON s.rowid = v._row%s WHERE v._reject ORDER BY v._row`,
+			rejectsRelation(name), sqlq.String(run.ID), extra, staged, viol, join))
+		if err != nil {
+			return "", err
+		}
+	}
+	rejected := fmt.Sprintf("SELECT _row FROM %s WHERE _reject", viol)
+	if state.raw {
+		// A value that does not cast broke a type rule, and its row is among the rejected.
+		typed := typedRelation(name)
+		return typed, wh.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM %s WHERE rowid NOT IN (%s) ORDER BY rowid",
+			typed, castColumns(l.table), staged, rejected))
+	}
+	if state.rejected > 0 {
+		return staged, wh.Exec(ctx, fmt.Sprintf("DELETE FROM %s WHERE rowid IN (%s)", staged, rejected))
+	}
+	return staged, nil
+}
+
+// quarantine publishes this run's rejected rows with the rules they broke. A
+// snapshot replaces the quarantine; a merge replaces only the rows read again
+// (those now valid and those rejected again).
+func (l *load) quarantine(ctx context.Context, tx *sql.Tx, run *Run, valid string, merge bool) error {
+	name := l.table.Name
+	rejects, q := rejectsRelation(name), sqlq.Qualified(QuarantineSchema, name)
 	if !merge {
-		return exec(ctx, tx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", q, rows))
+		return exec(ctx, tx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM %s ORDER BY rowid", q, rejects))
 	}
 	pk := sqlq.Ident(l.table.Incremental.PrimaryKey)
 	return exec(ctx, tx,
-		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s AS %s LIMIT 0", q, rows),
-		fmt.Sprintf("DELETE FROM %s WHERE %s::VARCHAR IN (SELECT %s::VARCHAR FROM %s)", q, pk, pk, staged),
-		fmt.Sprintf("INSERT INTO %s %s", q, rows))
-}
-
-// valid returns the relation holding the rows that broke no error rule, typed as
-// the model says: the staged table itself when no row was rejected and it is typed
-// already; otherwise a copy without the rejects (cast when the source gave text).
-//
-// Never DELETE from the staged table instead of copying: DuckDB 1.5 writes a WAL it
-// cannot replay ("Conflict on tuple deletion") when a table that rows were deleted
-// from is renamed in the same transaction, so a kill after that commit and before the
-// next checkpoint would leave a warehouse no later run can open (TestKilledLoadLeavesAReplayableWAL).
-func (l *load) valid(ctx context.Context, tx *sql.Tx, state *tableState) (string, error) {
-	name := l.table.Name
-	staged, viol := stagedRelation(name), violationsRelation(name)
-	if !state.raw && state.rejected == 0 {
-		return staged, nil
-	}
-	columns := "*"
-	if state.raw {
-		// A value that does not cast broke a type rule, and its row is among the rejected.
-		columns = castColumns(l.table)
-	}
-	typed := typedRelation(name)
-	return typed, exec(ctx, tx,
-		fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM %s WHERE rowid NOT IN (SELECT _row FROM %s WHERE _reject) ORDER BY rowid",
-			typed, columns, staged, viol),
-		"DROP TABLE "+staged)
+		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s AS SELECT * FROM %s LIMIT 0", q, rejects),
+		fmt.Sprintf("DELETE FROM %s WHERE %s::VARCHAR IN (SELECT %s::VARCHAR FROM %s UNION ALL SELECT %s::VARCHAR FROM %s)", q, pk, pk, valid, pk, rejects),
+		fmt.Sprintf("INSERT INTO %s SELECT * FROM %s ORDER BY rowid", q, rejects))
 }
 
 // CheckAccounting fails unless every row in was loaded, quarantined or dropped.

@@ -173,6 +173,7 @@ func stagedRelation(table string) string     { return sqlq.Ident("_ecomrun_stage
 func violationsRelation(table string) string { return sqlq.Ident("_ecomrun_violations_" + table) }
 func typedRelation(table string) string      { return sqlq.Ident("_ecomrun_typed_" + table) }
 func changedRelation(table string) string    { return sqlq.Ident("_ecomrun_changed_" + table) }
+func rejectsRelation(table string) string    { return sqlq.Ident("_ecomrun_rejects_" + table) }
 
 // Changed returns the relation holding the primary keys this run merged into a
 // table, so a sink can upsert just those; ok is false when the table was replaced
@@ -202,7 +203,7 @@ func (r *Run) Cleanup(ctx context.Context) error {
 
 func (r *Run) dropWorkingTables(ctx context.Context) error {
 	for _, t := range r.Plan.Tables {
-		for _, rel := range []string{stagedRelation(t.Name), violationsRelation(t.Name), typedRelation(t.Name), changedRelation(t.Name), asideRelation(t.Name)} {
+		for _, rel := range []string{stagedRelation(t.Name), violationsRelation(t.Name), typedRelation(t.Name), changedRelation(t.Name), rejectsRelation(t.Name), asideRelation(t.Name)} {
 			if err := r.Warehouse.Exec(ctx, "DROP TABLE IF EXISTS "+rel); err != nil {
 				return err
 			}
