@@ -30,7 +30,10 @@ const ManifestName = "_manifest.json"
 type fileSink struct {
 	name, dir string
 	format    string // csv | parquet
-	sweep     sync.Once
+	// claim checks, once per run, that the folder is the sink's own, and sweeps
+	// what a killed run left beside it.
+	claim    sync.Once
+	claimErr error
 }
 
 var _ Sink = (*fileSink)(nil)
@@ -75,14 +78,13 @@ type staged struct {
 
 func (s *fileSink) Write(ctx context.Context, run *Run, t *spec.TablePlan) error {
 	mu := run.lock(s.dir)
-	var err error
-	s.sweep.Do(func() {
+	s.claim.Do(func() {
 		mu.Lock()
 		defer mu.Unlock()
-		err = atomicdir.Sweep(s.dir) // what a killed run left beside the folder
+		s.claimErr = s.claimFolder()
 	})
-	if err != nil {
-		return err
+	if s.claimErr != nil {
+		return s.claimErr
 	}
 	stage, err := os.MkdirTemp(filepath.Dir(s.dir), "."+filepath.Base(s.dir)+".next-stage-")
 	if err != nil {
@@ -124,6 +126,21 @@ func (s *fileSink) Write(ctx context.Context, run *Run, t *spec.TablePlan) error
 		run.Report.AddOutput(report.Output{Sink: s.name, Table: e.Table, Path: filepath.Join(s.dir, e.File), Rows: e.Rows, Bytes: e.Bytes, SHA256: e.SHA256})
 	}
 	return nil
+}
+
+// claimFolder refuses a folder that holds files but no manifest: a folder sink
+// publishes its whole folder at each write, so it must be new, empty, or one it
+// wrote before, never a folder of other files (a mistyped path such as /etc).
+func (s *fileSink) claimFolder() error {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if len(entries) > 0 && !slices.ContainsFunc(entries, func(e os.DirEntry) bool { return e.Name() == ManifestName }) {
+		return fmt.Errorf("sink %s: %s holds %d files but no %s, so ecomrun did not write it: point the sink at a folder of its own (a new or empty one)",
+			s.name, s.dir, len(entries), ManifestName)
+	}
+	return atomicdir.Sweep(s.dir)
 }
 
 // copy writes a query's rows to <base>.<format> in the staging folder.
