@@ -16,6 +16,8 @@ type Spec struct {
 	Warehouse Warehouse `json:"warehouse"`
 	Tables    []Table   `json:"tables"`
 	Sinks     []Sink    `json:"sinks,omitempty"`
+	// Lineage, when set, sends OpenLineage events of each run (see pkg/lineage).
+	Lineage *Lineage `json:"lineage,omitempty"`
 
 	secrets []string // every value secret anywhere in the spec; see Secrets
 }
@@ -63,6 +65,17 @@ type Warehouse struct {
 	// MemoryLimit is DuckDB's memory_limit, e.g. "2GB"; empty means warehouse.DefaultMemoryLimit.
 	MemoryLimit string   `json:"memory_limit,omitempty"`
 	Pos         diag.Pos `json:"-"`
+}
+
+// Lineage says where a run's OpenLineage events go: an HTTP receiver (URL and
+// Endpoint under it) or a file of one JSON event per line, or both. The
+// OPENLINEAGE_* environment variables override it; the API key comes only from there.
+type Lineage struct {
+	URL       string   `json:"url,omitempty"`
+	Endpoint  string   `json:"endpoint,omitempty"`
+	Namespace string   `json:"namespace,omitempty"`
+	File      string   `json:"file,omitempty"`
+	Pos       diag.Pos `json:"-"`
 }
 
 // Table is one table to move, with the spec's rules on top of its built-in model.

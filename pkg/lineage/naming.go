@@ -1,0 +1,66 @@
+package lineage
+
+import (
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/ecomrun/ecomrun/pkg/spec"
+)
+
+// Dataset names follow OpenLineage's naming conventions (Naming.md of the
+// specification): BigQuery is namespace "bigquery" and name project.dataset.table;
+// a local file is namespace "file" and its absolute path; an S3 object is namespace
+// s3://bucket and its key. DuckDB has no convention there: a DuckDB file is
+// namespace duckdb://<absolute path> and name <schema>.<table>, MotherDuck is
+// md:<database> and <schema>.<table>. The generator is a namespace of its own,
+// "thelook", whose names carry the seed and scale that decide its rows.
+
+// sourceDataset names the dataset a table is read from.
+func sourceDataset(s spec.Source, table string) (namespace, name string) {
+	switch s.Kind {
+	case "bigquery":
+		project, dataset := s.Project, s.Dataset
+		if i := strings.LastIndex(dataset, "."); i >= 0 {
+			project, dataset = dataset[:i], dataset[i+1:]
+		}
+		return "bigquery", project + "." + dataset + "." + table
+	case "files":
+		return "file", absPath(filepath.Join(s.Dir, table+"."+s.Format))
+	}
+	return "thelook", "seed=" + strconv.FormatInt(s.Seed, 10) + "/scale=" + strconv.FormatFloat(s.Scale, 'g', -1, 64) + "/" + table
+}
+
+// duckdbNamespace is the namespace of a DuckDB file's tables.
+func duckdbNamespace(path string) string { return "duckdb://" + absPath(path) }
+
+// outputDataset names a file or object a sink wrote, from the path the report
+// gives it: a local path, s3://bucket/key, or <database>#<schema>.<table>.
+func outputDataset(path string) (namespace, name string) {
+	if rest, ok := strings.CutPrefix(path, "s3://"); ok {
+		bucket, key, _ := strings.Cut(rest, "/")
+		return "s3://" + bucket, key
+	}
+	if db, table, ok := strings.Cut(path, "#"); ok {
+		if strings.HasPrefix(db, "md:") {
+			return db, table
+		}
+		return duckdbNamespace(db), table
+	}
+	return "file", absPath(path)
+}
+
+// absPath makes a path absolute (names must not depend on where ecomrun ran),
+// or keeps it when that fails.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// producer is the URI that names ecomrun as the events' producer.
+func producer(version string) string {
+	return "https://github.com/ecomrun/ecomrun/tree/" + url.PathEscape(version)
+}
