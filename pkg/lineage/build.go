@@ -99,11 +99,12 @@ func (b *builder) tableEnd(t *spec.TablePlan, rep *report.Report, stats *tableSt
 	rt := rep.Snapshot(t.Name)
 	eventType, errMsg := Complete, ""
 	var errs []string
-	validated, loaded := false, false
+	validated, loaded, ran := false, false, 0
 	for _, s := range rep.Stages {
 		if s.Table != t.Name {
 			continue
 		}
+		ran++
 		switch {
 		case s.Status == "ok" && s.Kind == spec.StageValidate:
 			validated = true
@@ -120,6 +121,10 @@ func (b *builder) tableEnd(t *spec.TablePlan, rep *report.Report, stats *tableSt
 	}
 	if len(errs) > 0 {
 		errMsg = strings.Join(errs, "\n")
+	}
+	if ran == 0 {
+		// The run stopped before it built its stages (the warehouse would not open, a preflight check failed).
+		eventType, errMsg = Abort, "the table did not run: "+strings.Join(rep.Errors, "\n")
 	}
 	run := b.tableRun(t.Name)
 	b.addError(run.Facets, errMsg)

@@ -439,3 +439,34 @@ func TestConfigFrom(t *testing.T) {
 		})
 	}
 }
+
+// TestEventsOfARunThatNeverStarted: a run stopped before any stage (its
+// warehouse cannot be opened) still closes every run it started: the tables
+// ABORT, the pipeline FAILs.
+func TestEventsOfARunThatNeverStarted(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "blocker"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan := enginetest.Compile(t, filepath.Join(dir, "shop.yaml"), strings.Replace(specText(dir), dir+"/ecom.duckdb", dir+"/blocker/ecom.duckdb", 1))
+	recv := lineagetest.NewReceiver()
+	defer recv.Close()
+	rep, err := run(t, context.Background(), plan, lineage.Config{URL: recv.URL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Status != "failed" || len(rep.Stages) != 0 {
+		t.Fatalf("run %s with %d stages, want failed before any stage", rep.Status, len(rep.Stages))
+	}
+	evs := validated(t, recv.Events())
+	want := map[string]string{"shop": "FAIL", "shop.orders": "ABORT", "shop.users": "ABORT"}
+	ends := map[string]string{}
+	for _, ev := range evs {
+		if ev.EventType != "START" {
+			ends[ev.Job.Name] = ev.EventType
+		}
+	}
+	if len(evs) != 6 || fmt.Sprint(ends) != fmt.Sprint(want) {
+		t.Errorf("%d events ending %v, want 6 ending %v", len(evs), ends, want)
+	}
+}
