@@ -77,7 +77,7 @@ func runApply(ctx context.Context, args []string, s streams) int {
 	obs := startObservers(ctx, plan)
 	rep, runErr := engine.Apply(ctx, plan, engine.Options{
 		Parallelism: a.parallelism, RunID: obs.runID, OnStage: obs.onStage(prog.stage), FullRefresh: a.fullRefresh, FullRefreshTables: refresh,
-		Preflight: !a.skipPreflight, Prune: a.prune, OnOrphan: orphans.add,
+		Preflight: !a.skipPreflight, Prune: a.prune, OnOrphan: orphans.add, OnRows: rowsOf(prog),
 	})
 	prog.done()
 	warnings := obs.finish(ctx, plan, rep)

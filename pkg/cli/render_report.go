@@ -39,11 +39,7 @@ func printSummary(w io.Writer, r *report.Report) {
 	}
 	if len(r.Outputs) > 0 {
 		fmt.Fprintln(w, "\nOutputs:")
-		tt := textTable{indent: "  ", right: []bool{false, false, true, true}}
-		for _, o := range r.Outputs {
-			tt.add(o.Sink, o.Path, fmt.Sprintf("%d rows", o.Rows), report.Bytes(o.Bytes))
-		}
-		tt.write(w)
+		printOutputs(w, r.Outputs)
 	}
 }
 

@@ -42,6 +42,9 @@ type Options struct {
 	// they happen: a stage that ran ends from the walker's goroutine, so calls are
 	// concurrent; a stage that never ran (skipped, canceled) ends after the walk.
 	OnStage func(ev StageEvent)
+	// OnRows, when set, hears how many rows a table's extract has streamed in so far,
+	// while it runs (sources that stream Arrow batches: thelook, bigquery).
+	OnRows func(table string, rows int64)
 }
 
 // StageEvent is a stage starting (Status "running") or ending.
@@ -53,6 +56,10 @@ type StageEvent struct {
 	// needs no second source of counts: extract and validate the rows in, load the
 	// rows loaded, a sink the rows it wrote. Zero while running or when it did not end ok.
 	Rows int64
+	// ReadFrom and Watermark are, for an incremental table, the lower bound its
+	// extract read from (set when extract ends ok) and the watermark after its load
+	// (set when load ends ok).
+	ReadFrom, Watermark string
 }
 
 // Apply runs the plan. The report is complete even when the run fails; the error
@@ -104,6 +111,13 @@ func apply(ctx context.Context, plan *spec.Plan, o Options, rep *report.Report, 
 		return err
 	}
 	defer wh.Close()
+	if o.OnRows != nil {
+		wh.OnRows = func(relation string, rows int64) {
+			if table, ok := stages.StagedTable(relation); ok {
+				o.OnRows(table, rows)
+			}
+		}
+	}
 	refresh := func(table string) bool {
 		return o.FullRefresh && (len(o.FullRefreshTables) == 0 || slices.Contains(o.FullRefreshTables, table))
 	}
@@ -130,6 +144,14 @@ func apply(ctx context.Context, plan *spec.Plan, o Options, rep *report.Report, 
 			ev := StageEvent{Stage: n.spec, Status: string(endStatus(ctx, err)), Err: err}
 			if err == nil {
 				ev.Rows = stageRows(rep, n.spec)
+				if t := rep.Snapshot(n.spec.Table); t.Mode == spec.ModeIncremental {
+					switch n.spec.Kind {
+					case spec.StageExtract:
+						ev.ReadFrom = t.ReadFrom
+					case spec.StageLoad:
+						ev.Watermark = t.Watermark
+					}
+				}
 			}
 			o.OnStage(ev)
 		}

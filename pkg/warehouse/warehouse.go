@@ -33,6 +33,9 @@ type Options struct {
 type Warehouse struct {
 	DB   *sql.DB
 	Path string
+	// OnRows, when set before a CreateFromArrow, hears the rows streamed into a
+	// relation so far, as DuckDB pulls them (for progress displays); it must be quick.
+	OnRows func(relation string, rows int64)
 }
 
 var viewSeq atomic.Int64
@@ -166,6 +169,7 @@ func (w *Warehouse) CreateFromArrow(ctx context.Context, relation string, r arra
 	seq := viewSeq.Add(1)
 	view := sqlq.Ident(fmt.Sprintf("_ecomrun_arrow_%d", seq))
 	var release func()
+	r = w.counted(relation, r)
 	err = conn.Raw(func(dc any) error {
 		a, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
 		if err != nil {
