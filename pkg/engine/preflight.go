@@ -35,7 +35,11 @@ func (e *PreflightError) Error() string {
 func preflight(ctx context.Context, plan *spec.Plan, wh *warehouse.Warehouse, whErr error, runID string) error {
 	var problems []string
 	if whErr != nil {
-		problems = append(problems, "warehouse: "+whErr.Error())
+		line := oneLine(whErr)
+		if !strings.HasPrefix(line, "warehouse ") {
+			line = "warehouse: " + line
+		}
+		problems = append(problems, line)
 		wh = nil
 	}
 	var used []spec.Sink

@@ -73,8 +73,17 @@ func nothingRan(t *testing.T, dir string, rep *report.Report) {
 }
 
 func TestPreflightStopsTheRunBeforeAnyExtract(t *testing.T) {
+	for _, server := range []struct {
+		name  string
+		start func(testing.TB) *s3test.Server
+	}{{"gofakes3", s3test.Gofakes3}, {"moto", s3test.Moto}} {
+		t.Run(server.name, func(t *testing.T) { testPreflight(t, server.start) })
+	}
+}
+
+func testPreflight(t *testing.T, start func(testing.TB) *s3test.Server) {
 	s3test.Env(t)
-	srv := s3test.Gofakes3(t)
+	srv := start(t)
 	srv.CreateBucket(t, "lake")
 	dir := t.TempDir()
 	rep, pe := runPreflight(t, dir, preflightSpec(dir, closedPort(t), srv.URL))

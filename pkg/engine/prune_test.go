@@ -50,8 +50,17 @@ func exists(path string) bool { _, err := os.Stat(path); return err == nil }
 // manifest entries), the duckdb copy and the bucket, and leaves the other tables'
 // outputs as the run wrote them.
 func TestPruneRemovesADroppedTableFromEverySink(t *testing.T) {
+	for _, server := range []struct {
+		name  string
+		start func(testing.TB) *s3test.Server
+	}{{"gofakes3", s3test.Gofakes3}, {"moto", s3test.Moto}} {
+		t.Run(server.name, func(t *testing.T) { testPrune(t, server.start) })
+	}
+}
+
+func testPrune(t *testing.T, start func(testing.TB) *s3test.Server) {
 	s3test.Env(t)
-	srv := s3test.Gofakes3(t)
+	srv := start(t)
 	srv.CreateBucket(t, "lake")
 	dir := t.TempDir()
 	apply(t, compile(t, dir, pruneSpec(dir, srv.URL, "users", "orders", "products")))

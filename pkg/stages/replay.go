@@ -11,6 +11,7 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/rules"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
+	"github.com/ecomrun/ecomrun/pkg/thelook"
 	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
@@ -57,9 +58,9 @@ type Replayed struct {
 // Replay checks a table's quarantined rows against the plan's current rules, in one
 // transaction: the rows that now pass are merged into the table (on the primary key
 // for an incremental table, appended to a snapshot), the rest stay in quarantine
-// with the rules they break now (_violations) and the run that set them aside
-// (_run_id). Rules that look at the whole table (unique) see the table's rows and
-// the quarantined ones together. A table with an empty quarantine, or none, is left alone.
+// with the rules they break now (_violations), the run that set them aside
+// (_run_id) and every other column the quarantine has. Rules that look at the whole
+// table (unique) see the table's rows and the quarantined ones together. A table with an empty quarantine, or none, is left alone.
 //
 // Like load, it never DELETEs from a table it renames in the same transaction: the
 // quarantine is replaced whole with CREATE OR REPLACE.
@@ -75,31 +76,30 @@ func (r *Run) Replay(ctx context.Context, t *spec.TablePlan) (Replayed, error) {
 		return out, err // nothing set aside: nothing to move, nothing to publish again
 	}
 	out.Present = true
-	raw, err := r.quarantineIsRaw(ctx, t)
+	qcols, raw, err := r.quarantineColumns(ctx, t)
 	if err != nil {
 		return out, err
 	}
-	work, viol := sqlq.Ident("_ecomrun_replay_"+t.Name), sqlq.Ident("_ecomrun_replay_violations_"+t.Name)
+	work, viol, verdict := sqlq.Ident("_ecomrun_replay_"+t.Name), sqlq.Ident("_ecomrun_replay_violations_"+t.Name), sqlq.Ident("_ecomrun_replay_verdict_"+t.Name)
 	defer func() {
-		for _, rel := range []string{work, viol} {
+		for _, rel := range []string{work, viol, verdict} {
 			_ = r.Warehouse.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+rel)
 		}
 	}()
-	// The quarantined rows first, by their place in the quarantine, then the table's
-	// rows (as text when the quarantine holds text), so rowid < count(quarantine) is a quarantined row.
-	cols, mainCols := make([]string, len(t.Model.Columns)), make([]string, len(t.Model.Columns))
+	// The quarantined rows first, by their place in the quarantine and with every
+	// column it has (a files source adds where each row came from), then the table's
+	// rows (as text when the quarantine holds text).
+	mainCols := make([]string, len(t.Model.Columns))
 	for i, c := range t.Model.Columns {
-		cols[i] = sqlq.Ident(c.Name)
-		mainCols[i] = cols[i]
+		mainCols[i] = sqlq.Ident(c.Name)
 		if raw {
-			mainCols[i] = fmt.Sprintf("CAST(%s AS VARCHAR) AS %s", cols[i], cols[i])
+			mainCols[i] = fmt.Sprintf("CAST(%s AS VARCHAR) AS %s", mainCols[i], mainCols[i])
 		}
 	}
-	list := strings.Join(cols, ", ")
-	err = r.Warehouse.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS SELECT %s, _run_id, _q FROM (
-		SELECT %s, _run_id, TRUE AS _q, 0 AS _part, rowid AS _n FROM %s
-		UNION ALL BY NAME SELECT %s, NULL::VARCHAR AS _run_id, FALSE AS _q, 1 AS _part, rowid AS _n FROM %s) ORDER BY _part, _n`,
-		work, list, list, q, strings.Join(mainCols, ", "), target))
+	err = r.Warehouse.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS SELECT * EXCLUDE (_part, _n) FROM (
+		SELECT *, TRUE AS _q, 0 AS _part, rowid AS _n FROM %s
+		UNION ALL BY NAME SELECT %s, FALSE AS _q, 1 AS _part, rowid AS _n FROM %s) ORDER BY _part, _n`,
+		work, q, strings.Join(mainCols, ", "), target))
 	if err != nil {
 		return out, fmt.Errorf("replay %s: %w", t.Name, err)
 	}
@@ -113,26 +113,49 @@ func (r *Run) Replay(ctx context.Context, t *spec.TablePlan) (Replayed, error) {
 	if err := r.Warehouse.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", viol, compiled.Violations)); err != nil {
 		return out, fmt.Errorf("replay %s: evaluate rules: %w", t.Name, err)
 	}
+	// A reason the source gave (a value that did not convert, a record that did not
+	// parse) cannot be checked again: the rules see the converted row, not the text.
+	// Such a row stays, with that reason first (once) and the rules it breaks now after it.
+	names := []string{}
+	for _, rule := range compiled.Rules {
+		names = append(names, sqlq.String(rule.Name))
+	}
+	err = r.Warehouse.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS SELECT w.rowid AS _row,
+		list_filter(coalesce(w._violations, []::VARCHAR[]), lambda x, i: (starts_with(x, 'type_') OR x = 'malformed_record')
+			AND NOT list_contains([%s]::VARCHAR[], x) AND list_position(w._violations, x) = i) AS _sticky,
+		coalesce(v._violations, []::VARCHAR[]) AS _now, coalesce(v._reject, FALSE) AS _reject
+		FROM %s w LEFT JOIN %s v ON w.rowid = v._row WHERE w._q`, verdict, strings.Join(names, ", "), work, viol))
+	if err != nil {
+		return out, fmt.Errorf("replay %s: %w", t.Name, err)
+	}
 
-	values := list
+	values := prefixed("w.", quoted(t))
 	if raw {
 		values = castColumns(t)
+	}
+	kept := "(d._reject OR len(d._sticky) > 0)"
+	keptCols := make([]string, len(qcols))
+	for i, c := range qcols {
+		keptCols[i] = "w." + sqlq.Ident(c)
+		if c == "_violations" {
+			keptCols[i] = "list_concat(d._sticky, list_filter(d._now, lambda x: NOT list_contains(d._sticky, x))) AS _violations"
+		}
 	}
 	moved := sqlq.Ident("_ecomrun_replay_moved_" + t.Name)
 	err = r.Warehouse.Tx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+q).Scan(&out.Quarantined); err != nil {
 			return err
 		}
-		stmts := []string{fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM %s WHERE _q AND rowid NOT IN (SELECT _row FROM %s WHERE _reject) ORDER BY rowid",
-			moved, values, work, viol)}
+		stmts := []string{fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM %s w JOIN %s d ON w.rowid = d._row WHERE NOT %s ORDER BY w.rowid",
+			moved, values, work, verdict, kept)}
 		if inc := t.Incremental; inc != nil {
 			pk := sqlq.Ident(inc.PrimaryKey)
 			stmts = append(stmts, fmt.Sprintf("DELETE FROM %s WHERE %s IN (SELECT %s FROM %s)", target, pk, pk, moved))
 		}
 		stmts = append(stmts,
 			fmt.Sprintf("INSERT INTO %s SELECT * FROM %s ORDER BY rowid", target, moved),
-			fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS SELECT %s, v._violations, w._run_id FROM %s w JOIN %s v ON w.rowid = v._row
-				WHERE w._q AND v._reject ORDER BY w.rowid`, q, prefixed("w.", cols), work, viol))
+			fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS SELECT %s FROM %s w JOIN %s d ON w.rowid = d._row WHERE %s ORDER BY w.rowid`,
+				q, strings.Join(keptCols, ", "), work, verdict, kept))
 		if err := exec(ctx, tx, stmts...); err != nil {
 			return err
 		}
@@ -165,37 +188,51 @@ func (r *Run) Replay(ctx context.Context, t *spec.TablePlan) (Replayed, error) {
 	return out, nil
 }
 
-// quarantineIsRaw says whether a table's quarantine holds text as the source gave
-// it (a files source) rather than values of the model's types.
-func (r *Run) quarantineIsRaw(ctx context.Context, t *spec.TablePlan) (bool, error) {
+// quarantineColumns returns the columns of a table's quarantine in order, and
+// whether it holds text as the source gave it (a raw source stages every column as
+// text) rather than values of the model's types.
+func (r *Run) quarantineColumns(ctx context.Context, t *spec.TablePlan) ([]string, bool, error) {
 	rows, err := r.Warehouse.DB.QueryContext(ctx, `SELECT column_name, data_type FROM duckdb_columns()
-		WHERE database_name = current_database() AND schema_name = ? AND table_name = ?`, QuarantineSchema, t.Name)
+		WHERE database_name = current_database() AND schema_name = ? AND table_name = ? ORDER BY column_index`, QuarantineSchema, t.Name)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	defer rows.Close()
+	var cols []string
 	types := map[string]string{}
 	for rows.Next() {
 		var name, typ string
 		if err := rows.Scan(&name, &typ); err != nil {
-			return false, err
+			return nil, false, err
 		}
+		cols = append(cols, name)
 		types[name] = typ
 	}
 	if err := rows.Err(); err != nil {
-		return false, err
+		return nil, false, err
 	}
-	for _, c := range t.Model.Columns {
+	raw := false
+	for _, c := range append(t.Model.Columns, thelook.Column{Name: "_violations"}, thelook.Column{Name: "_run_id"}) {
 		typ, ok := types[c.Name]
 		if !ok {
-			return false, fmt.Errorf("quarantine.%s has no column %s: it was written for another model", t.Name, c.Name)
+			return nil, false, fmt.Errorf("quarantine.%s has no column %s: it was written for another model", t.Name, c.Name)
 		}
-		// A raw source stages every column as text; typed ones keep their model types.
+		if strings.HasPrefix(c.Name, "_") {
+			continue
+		}
 		if typ == "VARCHAR" && c.Type.DuckDB() != "VARCHAR" {
-			return true, nil
+			raw = true
 		}
 	}
-	return false, nil
+	return cols, raw, nil
+}
+
+func quoted(t *spec.TablePlan) []string {
+	cols := make([]string, len(t.Model.Columns))
+	for i, c := range t.Model.Columns {
+		cols[i] = sqlq.Ident(c.Name)
+	}
+	return cols
 }
 
 // Publish writes a table through each of its sinks, as the sink stages of a run do.
