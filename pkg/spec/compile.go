@@ -45,6 +45,7 @@ func planTable(s *Spec, t Table) TablePlan {
 	}
 	tp.Incremental, _ = incremental(t, m)
 	tp.CSV, tp.OnMalformed = t.CSV, t.OnMalformed
+	tp.MaxBytesBilled = t.MaxBytesBilled
 	for _, k := range s.Sinks {
 		if len(k.Tables) == 0 || slices.Contains(k.Tables, t.Name) {
 			tp.Sinks = append(tp.Sinks, k.Name)

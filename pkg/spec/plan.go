@@ -30,6 +30,8 @@ type TablePlan struct {
 	// CSV and OnMalformed are the table's own files-source settings (see FilesCSV).
 	CSV         *CSV   `json:"csv,omitempty"`
 	OnMalformed string `json:"on_malformed,omitempty"`
+	// MaxBytesBilled is the table's own cap on its query jobs' bytes (bigquery); 0: the source's.
+	MaxBytesBilled int64 `json:"max_bytes_billed,omitempty"`
 	// Sinks names the sinks this table is written to, in spec order.
 	Sinks []string `json:"sinks"`
 	// Pos is where the spec lists the table.

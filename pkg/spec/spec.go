@@ -98,6 +98,8 @@ type Table struct {
 	// CSV and OnMalformed override the files source's for this table.
 	CSV         *CSV   `json:"csv,omitempty"`
 	OnMalformed string `json:"on_malformed,omitempty"`
+	// MaxBytesBilled caps this table's query jobs (bigquery), over the source's; 0: the source's.
+	MaxBytesBilled int64 `json:"max_bytes_billed,omitempty"`
 
 	Pos diag.Pos `json:"-"`
 }

@@ -38,7 +38,7 @@ func (s *Source) Predict(ctx context.Context, t *spec.TablePlan) (*Prediction, e
 	}
 	ctx, cancel := readContext(ctx)
 	defer cancel(nil)
-	if p.Counts, err = s.count(ctx, v); err != nil {
+	if p.Counts, err = s.count(ctx, t, v); err != nil {
 		return p, reason(ctx, err)
 	}
 	return p, nil

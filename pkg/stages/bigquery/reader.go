@@ -1,18 +1,15 @@
 package bigquery
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync/atomic"
 	"time"
 
 	gbq "cloud.google.com/go/bigquery"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/api/iterator"
 
@@ -182,56 +179,6 @@ func (r *restReader) appendRow() error {
 			f := r.rb.Schema().Field(i)
 			return fmt.Errorf("column %s (%s): unexpected value %v (%T)", f.Name, f.Type, v, v)
 		}
-	}
-	return nil
-}
-
-// storageStream feeds ipc.NewReader the Arrow IPC stream a Storage Read API session
-// delivers: the session's schema message, then each batch's message. The library's
-// own NewArrowIteratorReader would do it, but it drops errors other than Done (and
-// then dereferences a nil batch); this one hands them to the IPC reader.
-type storageStream struct {
-	it  gbq.ArrowIterator
-	buf bytes.Reader
-}
-
-func newStorageStream(it gbq.ArrowIterator) *storageStream {
-	s := &storageStream{it: it}
-	s.buf.Reset(it.SerializedArrowSchema())
-	return s
-}
-
-func (s *storageStream) Read(p []byte) (int, error) {
-	for s.buf.Len() == 0 {
-		batch, err := s.it.Next()
-		if errors.Is(err, iterator.Done) {
-			return 0, io.EOF
-		}
-		if err != nil {
-			return 0, err
-		}
-		s.buf.Reset(batch.Data)
-	}
-	return s.buf.Read(p)
-}
-
-// storageReader is an IPC reader over a storage stream, with errors explained.
-type storageReader struct {
-	*ipc.Reader
-	ctx context.Context
-}
-
-func newStorageReader(ctx context.Context, it gbq.ArrowIterator) (*storageReader, error) {
-	r, err := ipc.NewReader(newStorageStream(it), ipc.WithAllocator(memory.DefaultAllocator))
-	if err != nil {
-		return nil, fmt.Errorf("storage read API: %w", reason(ctx, err))
-	}
-	return &storageReader{Reader: r, ctx: ctx}, nil
-}
-
-func (r *storageReader) Err() error {
-	if err := r.Reader.Err(); err != nil {
-		return fmt.Errorf("storage read API: %w", reason(r.ctx, err))
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"cloud.google.com/go/auth"
 	"cloud.google.com/go/auth/httptransport"
 	gbq "cloud.google.com/go/bigquery"
+	storage "cloud.google.com/go/bigquery/storage/apiv1"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"google.golang.org/api/option"
@@ -46,6 +47,8 @@ type Source struct {
 
 	mu     sync.Mutex
 	client *gbq.Client
+	// rc is the Storage Read API client; nil when reads go through REST.
+	rc *storage.BigQueryReadClient
 	// creds is nil for an endpoint without authentication.
 	creds *auth.Credentials
 	// verdicts are the tables whose rules ran in BigQuery (validate: bigquery).
@@ -175,10 +178,13 @@ func (s *Source) Open(ctx context.Context) error {
 			option.WithGRPCDialOption(grpc.WithChainUnaryInterceptor(s.policy.deadlineUnary)),
 			option.WithGRPCDialOption(grpc.WithChainStreamInterceptor(s.policy.deadlineStream)),
 		}
-		if err := client.EnableStorageReadClient(ctx, append(sopts, s.storage...)...); err != nil && s.read == ReadStorage {
+		sopts = append(sopts, option.WithGRPCConnectionPool(min(s.streamCount(), 4)))
+		rc, err := storage.NewBigQueryReadClient(ctx, append(sopts, s.storage...)...)
+		if err != nil && s.read == ReadStorage {
 			client.Close()
 			return fmt.Errorf("storage read API: %w", err)
 		}
+		s.rc = rc // nil on an error: read: auto reads through REST
 	}
 	s.client = client
 	return nil
@@ -192,7 +198,10 @@ func (s *Source) Close() error {
 		return nil
 	}
 	err := s.client.Close()
-	s.client = nil
+	if s.rc != nil {
+		err = errors.Join(err, s.rc.Close())
+	}
+	s.client, s.rc = nil, nil
 	return err
 }
 
@@ -230,12 +239,12 @@ func (s *Source) extractQuery(t *spec.TablePlan) (tableQuery, error) {
 	return buildQuery(s.dataset, t, nil)
 }
 
-// dryRun asks BigQuery how many bytes a query would scan; a source's
-// max_bytes_billed refuses more.
+// dryRun asks BigQuery how many bytes a query would scan; the table's
+// max_bytes_billed (else the source's) refuses more.
 func (s *Source) dryRun(ctx context.Context, t *spec.TablePlan, q tableQuery) (int64, error) {
 	ctx, cancel := readContext(ctx)
 	defer cancel(nil)
-	query := s.query(q)
+	query := s.query(t, q)
 	query.DryRun = true
 	job, err := query.Run(ctx)
 	if err != nil {
@@ -246,7 +255,7 @@ func (s *Source) dryRun(ctx context.Context, t *spec.TablePlan, q tableQuery) (i
 		return 0, fmt.Errorf("dry run of table %s: no statistics", t.Name)
 	}
 	n := st.Statistics.TotalBytesProcessed
-	if limit := s.cfg.MaxBytesBilled; limit > 0 && n > limit {
+	if limit := s.maxBytesBilled(t); limit > 0 && n > limit {
 		return n, &OverLimitError{Table: t.Name, Bytes: n, Limit: limit}
 	}
 	return n, nil
@@ -262,11 +271,21 @@ func (e *OverLimitError) Error() string {
 	return fmt.Sprintf("table %s would scan %d bytes, more than max_bytes_billed (%d): BigQuery would refuse the query", e.Table, e.Bytes, e.Limit)
 }
 
-func (s *Source) query(q tableQuery) *gbq.Query {
+// maxBytesBilled is a table's cap on the bytes its query jobs bill: its own
+// max_bytes_billed, else the source's; 0 is none.
+func (s *Source) maxBytesBilled(t *spec.TablePlan) int64 {
+	if t != nil && t.MaxBytesBilled > 0 {
+		return t.MaxBytesBilled
+	}
+	return s.cfg.MaxBytesBilled
+}
+
+// query is a table's query job, capped at the table's max_bytes_billed.
+func (s *Source) query(t *spec.TablePlan, q tableQuery) *gbq.Query {
 	query := s.client.Query(q.sql)
 	query.Parameters = q.params
 	query.Location = s.cfg.Location
-	query.MaxBytesBilled = s.cfg.MaxBytesBilled // every job, dry runs included
+	query.MaxBytesBilled = s.maxBytesBilled(t) // every job, dry runs included
 	return query
 }
 
@@ -289,7 +308,9 @@ func (s *Source) Extract(ctx context.Context, run *stages.Run, t *spec.TablePlan
 		return false, fmt.Errorf("bigquery table %s: %w", t.Name, reason(ctx, err))
 	}
 	defer reader.Release()
-	_, err = run.Warehouse.CreateFromArrow(ctx, relation, reader, func(view string) string { return duckdbProjection(t.Model, view) }, false)
+	_, err = run.Warehouse.CreateFromArrow(ctx, relation, reader, func(view string) string {
+		return duckdbProjection(t.Model, view) + stableOrder(t.Model)
+	}, false)
 	if err != nil {
 		return false, fmt.Errorf("bigquery table %s: %w", t.Name, reason(ctx, err))
 	}
@@ -302,33 +323,61 @@ func (s *Source) reader(ctx context.Context, t *spec.TablePlan, b *stages.Bound)
 	if err != nil {
 		return nil, err
 	}
-	return s.readQuery(ctx, q, t.Model, thelook.ArrowSchema(t.Model))
+	return s.readQuery(ctx, t, q, thelook.ArrowSchema(t.Model))
 }
 
-// readQuery runs a query and returns its rows as Arrow batches; REST pages are built
-// into batches of schema (the model's columns, then any further ones).
-func (s *Source) readQuery(ctx context.Context, q tableQuery, m *thelook.Model, schema *arrow.Schema) (array.RecordReader, error) {
-	query := s.query(q)
-	var it *gbq.RowIterator
-	var err error
-	if s.read == ReadStorage {
-		// Query.Read would take the jobs.query shortcut, which returns a small result
-		// inline and so skips the Storage Read API; a job read always tries it.
-		job, err := query.Run(ctx)
+// readQuery runs a table's query and returns its rows as Arrow batches: through the
+// Storage Read API, its streams read at once (streams.go), or REST pages built into
+// batches of schema (the model's columns, then any further ones).
+func (s *Source) readQuery(ctx context.Context, t *spec.TablePlan, q tableQuery, schema *arrow.Schema) (array.RecordReader, error) {
+	query := s.query(t, q)
+	if s.rc == nil {
+		it, err := query.Read(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if it, err = job.Read(ctx); err != nil {
-			return nil, err
-		}
-		if !it.IsAccelerated() {
-			return nil, errors.New("the Storage Read API did not serve the result (is bigquery.readsessions.create granted?); read: auto falls back to REST")
-		}
-	} else if it, err = query.Read(ctx); err != nil {
+		return newRESTReaderOf(ctx, it, t.Model, schema), nil
+	}
+	// A job, not Query.Read: jobs.query's shortcut returns small results inline,
+	// and a job's result table is what a read session reads.
+	job, err := query.Run(ctx)
+	if err != nil {
 		return nil, err
 	}
-	if arrowIt, err := it.ArrowIterator(); err == nil {
-		return newStorageReader(ctx, arrowIt)
+	it, err := job.Read(ctx) // waits for the job; REST pages, fetched only if used
+	if err != nil {
+		return nil, err
 	}
-	return newRESTReaderOf(ctx, it, m, schema), nil
+	r, err := s.storageRead(ctx, job)
+	switch {
+	case err == nil:
+		return r, nil
+	case ctx.Err() != nil:
+		return nil, err
+	case s.read == ReadStorage:
+		return nil, fmt.Errorf("the Storage Read API did not serve the result (is bigquery.readsessions.create granted?); read: auto falls back to REST: %w", err)
+	}
+	return newRESTReaderOf(ctx, it, t.Model, schema), nil
+}
+
+// storageRead opens a read session over a finished job's result table.
+func (s *Source) storageRead(ctx context.Context, job *gbq.Job) (array.RecordReader, error) {
+	// The job as Run returned it may not name its result table yet.
+	done, err := s.client.JobFromProject(ctx, job.ProjectID(), job.ID(), job.Location())
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := done.Config()
+	if err != nil {
+		return nil, err
+	}
+	qc, ok := cfg.(*gbq.QueryConfig)
+	if !ok || qc.Dst == nil {
+		return nil, errors.New("the query job has no result table to read")
+	}
+	session, err := s.readSession(ctx, qc.Dst)
+	if err != nil {
+		return nil, err
+	}
+	return newStreamsReader(ctx, s.rc, session, s.streamCount(), s.policy)
 }

@@ -33,7 +33,7 @@ import (
 // storageServer is a BigQuery Storage Read API (gRPC) in front of the emulator,
 // whose own makes the client panic. A read session on a table (a query's
 // destination table) reads it from the emulator over REST and serves it as Arrow
-// IPC, in batches spread over two streams, as BigQuery does.
+// IPC, in batches spread over as many streams as the session asks for, as BigQuery does.
 type storageServer struct {
 	storagepb.UnimplementedBigQueryReadServer
 	rest *gbq.Client
@@ -96,11 +96,12 @@ func (s *storageServer) CreateReadSession(ctx context.Context, req *storagepb.Cr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := range 2 {
+	k := max(1, int(req.GetMaxStreamCount()))
+	for i := range k {
 		stream := fmt.Sprintf("%s/streams/%d", name, i)
 		session.Streams = append(session.Streams, &storagepb.ReadStream{Name: stream})
 		s.streams[stream] = []batch{} // a stream may have nothing to read
-		for j := i; j < len(batches); j += 2 {
+		for j := i; j < len(batches); j += k {
 			s.streams[stream] = append(s.streams[stream], batches[j])
 		}
 	}
@@ -228,8 +229,9 @@ func registerStorageKind(t *testing.T, addr string) string {
 	return kind
 }
 
-// The warehouse loaded through the Storage Read API (Arrow over gRPC) equals the one
-// loaded straight from the generator, with two ReadRows failures on the way retried.
+// The warehouse loaded through the Storage Read API (Arrow over gRPC), three streams
+// per table read at once, equals the one loaded straight from the generator, with
+// two ReadRows failures on the way retried.
 func TestStorageReadEqualsGenerator(t *testing.T) {
 	emu := startEmulator(t)
 	srv, addr := startStorage(t, emu)
@@ -237,6 +239,7 @@ func TestStorageReadEqualsGenerator(t *testing.T) {
 	dir := t.TempDir()
 	plan := compile(t, dir, "bq", bigquerySource(emu.url, "storage"))
 	plan.Spec.Source.Kind = registerStorageKind(t, addr)
+	plan.Spec.Source.Streams = 3
 	mustApply(t, plan)
 	mustApply(t, compile(t, dir, "gen", generatorSource()))
 	sameTables(t, filepath.Join(dir, "bq.duckdb"), filepath.Join(dir, "gen.duckdb"))

@@ -84,7 +84,7 @@ func (s *Source) extractValidated(ctx context.Context, run *stages.Run, t *spec.
 	}
 	var verdicts stages.Verdicts
 	if t.OnInvalid == spec.OnInvalidDrop {
-		c, err := s.count(ctx, v)
+		c, err := s.count(ctx, t, v)
 		if err != nil {
 			return err
 		}
@@ -93,7 +93,7 @@ func (s *Source) extractValidated(ctx context.Context, run *stages.Run, t *spec.
 			verdicts.Counts[r.Rule] = r.Rows
 		}
 	}
-	reader, err := s.readQuery(ctx, v.rows, t.Model, verdictSchema(t.Model))
+	reader, err := s.readQuery(ctx, t, v.rows, verdictSchema(t.Model))
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func (s *Source) extractValidated(ctx context.Context, run *stages.Run, t *spec.
 	_, err = run.Warehouse.CreateFromArrow(ctx, wide, reader, func(view string) string {
 		p := duckdbProjection(t.Model, view)
 		from := strings.LastIndex(p, " FROM ")
-		return p[:from] + ", CAST(_violations AS VARCHAR[]) AS _violations, coalesce(_reject, FALSE) AS _reject" + p[from:]
+		return p[:from] + ", CAST(_violations AS VARCHAR[]) AS _violations, coalesce(_reject, FALSE) AS _reject" + p[from:] + stableOrder(t.Model)
 	}, false)
 	if err != nil {
 		return err
@@ -155,8 +155,8 @@ type RuleCount struct {
 }
 
 // count runs a table's COUNTIF query.
-func (s *Source) count(ctx context.Context, v validated) (Counts, error) {
-	it, err := s.query(v.counts).Read(ctx)
+func (s *Source) count(ctx context.Context, t *spec.TablePlan, v validated) (Counts, error) {
+	it, err := s.query(t, v.counts).Read(ctx)
 	if err != nil {
 		return Counts{}, fmt.Errorf("count the rules' rows: %w", err)
 	}
