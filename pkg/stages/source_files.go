@@ -117,10 +117,10 @@ func (x *filesExtract) csv(ctx context.Context, c spec.CSV, onMalformed string) 
 		err error
 	}
 	done := make(chan counted, 1)
-	go func() {
+	go func(d csvDialect) { // its own copy: d is adjusted below while it counts
 		n, err := countRecords(x.path, d)
 		done <- counted{n, err}
-	}()
+	}(d)
 	if len(d.columns) == 0 { // an empty file: no header, no records
 		d.columns = model
 	}
