@@ -36,7 +36,7 @@ var planFormats = []string{"text", "json", "markdown", "mermaid", "dot"}
 // runPlan compiles a spec and shows its stages and what each table reads, checks
 // and writes. With --against OLD it shows what changes from OLD's plan instead.
 // Nothing runs and nothing is opened; the one call out is a source's cost estimate
-// (BigQuery's dry run, free), made only with credentials.
+// (BigQuery's dry run, free), made only with credentials or next to an endpoint.
 //
 // With --detailed-exitcode the exit code says whether there is anything to do,
 // as terraform plan's: with --against, 2 when SPEC differs from OLD and 0 when
@@ -104,6 +104,10 @@ func runPlanCodes(ctx context.Context, args []string, s streams) planCodes {
 		if a.format == "text" {
 			reads, note := planReads(ctx, plan)
 			printReads(&out, reads, note)
+			if slices.ContainsFunc(reads, func(r tableRead) bool { return r.refused != nil }) {
+				writeMasked(s.out, out.String(), plan)
+				return fail(ExitFailed) // a dry run over max_bytes_billed
+			}
 		}
 		if *predict {
 			if code := printPredictions(ctx, &out, a.format, plan); code != ExitOK {

@@ -10,6 +10,7 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
+	"github.com/ecomrun/ecomrun/pkg/stages/bigquery"
 )
 
 // estimateTimeout bounds the dry runs of one plan: they are a courtesy, and plan
@@ -21,6 +22,8 @@ type tableRead struct {
 	table string
 	query string
 	bytes int64 // what the read would scan; -1 when unknown
+	// refused is a dry run over the table's max_bytes_billed (bigquery): plan fails.
+	refused error
 }
 
 // planReads asks the spec's source how it reads each table (a Describer) and, when
@@ -47,7 +50,10 @@ func planReads(ctx context.Context, p *spec.Plan) (reads []tableRead, note strin
 		r := tableRead{table: t.Name, query: d.Describe(t), bytes: -1}
 		if estimate {
 			n, err := est.Estimate(ctx, t)
+			var over *bigquery.OverLimitError
 			switch {
+			case errors.As(err, &over):
+				r.bytes, r.refused = n, err
 			case errors.Is(err, stages.ErrNoEstimate):
 				estimate = false
 			case err != nil:
@@ -74,6 +80,9 @@ func printReads(w io.Writer, reads []tableRead, note string) {
 		if r.bytes >= 0 {
 			fmt.Fprintf(w, "    scans %s (%d bytes, dry run)\n", report.Bytes(r.bytes), r.bytes)
 			total += r.bytes
+			if r.refused != nil {
+				fmt.Fprintf(w, "    refused: %v\n", r.refused)
+			}
 		} else {
 			estimated = false
 		}

@@ -215,19 +215,28 @@ func (s *Source) Describe(t *spec.TablePlan) string {
 }
 
 // Estimate dry-runs a table's query and returns the bytes it would scan. BigQuery
-// bills a query by those bytes, so plan can show the cost before anything is paid.
+// bills a query by those bytes, so plan can show the cost before anything is paid;
+// a dry run over the table's max_bytes_billed is an *OverLimitError. Next to an
+// endpoint without credentials (an emulator) a dry run that fails or counts no
+// bytes is no estimate (ErrNoEstimate), not an error.
 func (s *Source) Estimate(ctx context.Context, t *spec.TablePlan) (int64, error) {
-	if s.cfg.Endpoint != "" && s.cfg.Credentials == "" {
-		return 0, stages.ErrNoEstimate
-	}
-	if err := s.Open(ctx); err != nil {
-		return 0, err
-	}
 	q, err := s.extractQuery(t)
 	if err != nil {
 		return 0, err
 	}
-	return s.dryRun(ctx, t, q)
+	emulated := s.cfg.Endpoint != "" && s.cfg.Credentials == ""
+	if err := s.Open(ctx); err != nil {
+		if emulated {
+			return 0, stages.ErrNoEstimate
+		}
+		return 0, err
+	}
+	n, err := s.dryRun(ctx, t, q)
+	var over *OverLimitError
+	if emulated && !errors.As(err, &over) && (err != nil || n <= 0) {
+		return 0, stages.ErrNoEstimate
+	}
+	return n, err
 }
 
 // extractQuery is the query Extract runs for a table (without an incremental bound).
