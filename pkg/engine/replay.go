@@ -37,7 +37,8 @@ type ReplayResult struct {
 // current rules: rows that pass now are merged into their table and every sink of
 // the table is written again; the others stay quarantined with their current
 // reasons. Each table's move is one warehouse transaction, recorded with its counts
-// in _ecomrun.replays.
+// in _ecomrun.replays. A table whose earlier replay stopped before its sinks were
+// all written is written again, even when nothing is left to move.
 func Replay(ctx context.Context, plan *spec.Plan, o ReplayOptions) (*ReplayResult, error) {
 	if o.RunID == "" {
 		o.RunID = NewRunID(time.Now())
@@ -92,11 +93,12 @@ func replay(ctx context.Context, plan *spec.Plan, o ReplayOptions, res *ReplayRe
 			errs = append(errs, err)
 			continue
 		}
-		if !r.Present {
-			continue
+		if r.Present {
+			res.Tables = append(res.Tables, r)
 		}
-		res.Tables = append(res.Tables, r)
-		errs = append(errs, run.Publish(ctx, t)...)
+		if r.Present || r.Unpublished {
+			errs = append(errs, run.Publish(ctx, t)...)
+		}
 	}
 	if err := run.Cleanup(context.WithoutCancel(ctx)); err != nil {
 		errs = append(errs, fmt.Errorf("clean up: %w", err))

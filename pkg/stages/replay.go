@@ -40,7 +40,8 @@ func NewSinkRun(ctx context.Context, id string, plan *spec.Plan, wh *warehouse.W
 		return nil, err
 	}
 	return run, wh.Exec(ctx, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (
-		run_id VARCHAR, table_name VARCHAR, quarantined BIGINT, moved BIGINT, kept BIGINT, replayed_at TIMESTAMPTZ)`, replayTable))
+		run_id VARCHAR, table_name VARCHAR, quarantined BIGINT, moved BIGINT, kept BIGINT, replayed_at TIMESTAMPTZ,
+		published BOOLEAN)`, replayTable))
 }
 
 // Replayed is what a replay did to one table's quarantine: Quarantined = Moved + Kept.
@@ -53,6 +54,9 @@ type Replayed struct {
 	Rules map[string]int64 `json:"rules,omitempty"`
 	// Present says the table has a quarantine (and a table) to replay.
 	Present bool `json:"-"`
+	// Unpublished says an earlier replay moved rows that its sinks may not have: it
+	// stopped between its commit and the end of the table's publish.
+	Unpublished bool `json:"-"`
 }
 
 // Replay checks a table's quarantined rows against the plan's current rules, in one
@@ -73,7 +77,12 @@ func (r *Run) Replay(ctx context.Context, t *spec.TablePlan) (Replayed, error) {
 		}
 	}
 	if n, err := r.Warehouse.Count(ctx, q); err != nil || n == 0 {
-		return out, err // nothing set aside: nothing to move, nothing to publish again
+		if err == nil {
+			var left int64
+			err = r.Warehouse.DB.QueryRowContext(ctx, "SELECT count(*) FROM "+replayTable+" WHERE table_name = ? AND NOT published", t.Name).Scan(&left)
+			out.Unpublished = left > 0
+		}
+		return out, err // nothing set aside: nothing to move, and to publish only what an earlier replay did not
 	}
 	out.Present = true
 	qcols, raw, err := r.quarantineColumns(ctx, t)
@@ -168,7 +177,7 @@ func (r *Run) Replay(ctx context.Context, t *spec.TablePlan) (Replayed, error) {
 		if out.Moved+out.Kept != out.Quarantined {
 			return fmt.Errorf("accounting mismatch replaying %s: %d quarantined, but %d moved + %d kept: nothing was committed", t.Name, out.Quarantined, out.Moved, out.Kept)
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO "+replayTable+" VALUES (?, ?, ?, ?, ?, now())", r.ID, t.Name, out.Quarantined, out.Moved, out.Kept); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+replayTable+" VALUES (?, ?, ?, ?, ?, now(), FALSE)", r.ID, t.Name, out.Quarantined, out.Moved, out.Kept); err != nil {
 			return err
 		}
 		failpoint.Hit("replay." + t.Name)
@@ -235,12 +244,18 @@ func quoted(t *spec.TablePlan) []string {
 	return cols
 }
 
-// Publish writes a table through each of its sinks, as the sink stages of a run do.
+// Publish writes a table through each of its sinks, as the sink stages of a run
+// do, and once every one has, records its replays as published.
 func (r *Run) Publish(ctx context.Context, t *spec.TablePlan) []error {
 	var errs []error
 	for _, name := range t.Sinks {
 		if err := r.sinks[name].Write(ctx, r, t); err != nil {
 			errs = append(errs, fmt.Errorf("sink.%s.%s: %w", name, t.Name, err))
+		}
+	}
+	if len(errs) == 0 {
+		if err := r.Warehouse.Exec(ctx, "UPDATE "+replayTable+" SET published = TRUE WHERE table_name = ? AND NOT published", t.Name); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errs
