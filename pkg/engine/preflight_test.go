@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/ecomrun/ecomrun/internal/s3test"
 	"github.com/ecomrun/ecomrun/pkg/engine"
 	"github.com/ecomrun/ecomrun/pkg/report"
@@ -86,6 +89,13 @@ func testPreflight(t *testing.T, start func(testing.TB) *s3test.Server) {
 	srv := start(t)
 	srv.CreateBucket(t, "lake")
 	dir := t.TempDir()
+	// Probes a killed preflight left behind, which this one removes.
+	if _, err := srv.Client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("lake"), Key: aws.String("c/.ecomrun-preflight-killed"), Body: strings.NewReader("")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".ecomrun-preflight-killed-1"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	rep, pe := runPreflight(t, dir, preflightSpec(dir, closedPort(t), srv.URL))
 	nothingRan(t, dir, rep)
 

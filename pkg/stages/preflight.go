@@ -42,10 +42,16 @@ func (s *fileSink) Preflight(ctx context.Context, _ *warehouse.Warehouse, runID 
 }
 
 // ProbeFolder creates dir if needed and checks that a file can be created in it, by
-// creating one and removing it again.
+// creating one (.ecomrun-preflight-<run>-*) and removing it again.
 func ProbeFolder(dir, runID string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("cannot create the folder %s: %w", dir, err)
+	}
+	// Probes a killed preflight left are removed first.
+	if left, err := filepath.Glob(filepath.Join(dir, ".ecomrun-preflight-*")); err == nil {
+		for _, p := range left {
+			os.Remove(p)
+		}
 	}
 	f, err := os.CreateTemp(dir, ".ecomrun-preflight-"+runID+"-*")
 	if err != nil {

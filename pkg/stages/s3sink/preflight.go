@@ -35,7 +35,18 @@ func (s *sink) Preflight(ctx context.Context, _ *warehouse.Warehouse, runID stri
 		}
 		return fmt.Errorf("%s does not answer: %w", where, s.explain(err))
 	}
-	key := s.prefix + ".ecomrun-preflight-" + runID
+	// Probes a killed preflight left are removed first (one page is plenty).
+	probes := s.prefix + ".ecomrun-preflight-"
+	if out, err := s.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(probes)}, once); err == nil {
+		var left []string
+		for _, o := range out.Contents {
+			left = append(left, aws.ToString(o.Key))
+		}
+		if err := s.deleteKeys(ctx, left); err != nil {
+			return fmt.Errorf("%s takes writes but not deletes (probes of earlier preflights are left): %w", where, s.explain(err))
+		}
+	}
+	key := probes + runID
 	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key), Body: bytes.NewReader(nil)}, once)
 	if err != nil {
 		return fmt.Errorf("%s does not take a write: %w", where, s.explain(err))
