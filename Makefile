@@ -23,7 +23,7 @@ test: build moto bigquery-emulator chromium
 
 # race runs the packages that share state across goroutines under the race detector.
 race:
-	$(GO) test -race ./pkg/dag/ ./pkg/spec/ ./pkg/sqlexpr/ ./pkg/thelook/ ./pkg/engine/ ./pkg/stages/... ./pkg/warehouse/ ./pkg/cli/ ./pkg/report/ ./pkg/atomicdir/
+	$(GO) test -race ./pkg/dag/ ./pkg/spec/ ./pkg/sqlexpr/ ./pkg/thelook/ ./pkg/engine/ ./pkg/stages/... ./pkg/warehouse/ ./pkg/cli/ ./pkg/report/ ./pkg/atomicdir/ ./pkg/lineage/ ./pkg/telemetry/
 
 # crash SIGKILLs apply at every failpoint a run passes and at CRASH_KILLS random
 # moments, then opens every output (warehouse, files, duckdb copy, s3) and checks
