@@ -101,13 +101,11 @@ func runPlanCodes(ctx context.Context, args []string, s streams) planCodes {
 	var out bytes.Buffer
 	if a.against == "" {
 		printPlanAs(&out, a.format, plan)
+		refused := false // a dry run over max_bytes_billed
 		if a.format == "text" {
 			reads, note := planReads(ctx, plan)
 			printReads(&out, reads, note)
-			if slices.ContainsFunc(reads, func(r tableRead) bool { return r.refused != nil }) {
-				writeMasked(s.out, out.String(), plan)
-				return fail(ExitFailed) // a dry run over max_bytes_billed
-			}
+			refused = slices.ContainsFunc(reads, func(r tableRead) bool { return r.refused != nil })
 		}
 		if *predict {
 			if code := printPredictions(ctx, &out, a.format, plan); code != ExitOK {
@@ -116,6 +114,9 @@ func runPlanCodes(ctx context.Context, args []string, s streams) planCodes {
 			}
 		}
 		writeMasked(s.out, out.String(), plan)
+		if refused {
+			return fail(ExitFailed)
+		}
 		return done(len(plan.Stages) > 0)
 	}
 	old, code := compile(a.against, s)
