@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/warehouse"
@@ -47,10 +48,13 @@ func ProbeFolder(dir, runID string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("cannot create the folder %s: %w", dir, err)
 	}
-	// Probes a killed preflight left are removed first.
+	// Probes a killed preflight left are removed first; this run's own (sinks that
+	// share a folder probe it at once) are not.
 	if left, err := filepath.Glob(filepath.Join(dir, ".ecomrun-preflight-*")); err == nil {
 		for _, p := range left {
-			os.Remove(p)
+			if !strings.HasPrefix(filepath.Base(p), ".ecomrun-preflight-"+runID+"-") {
+				os.Remove(p)
+			}
 		}
 	}
 	f, err := os.CreateTemp(dir, ".ecomrun-preflight-"+runID+"-*")
@@ -58,5 +62,9 @@ func ProbeFolder(dir, runID string) error {
 		return fmt.Errorf("the folder %s is not writable: %w", dir, err)
 	}
 	name := f.Name()
-	return errors.Join(f.Close(), os.Remove(name))
+	err = f.Close()
+	if rerr := os.Remove(name); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+		err = errors.Join(err, rerr)
+	}
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -40,13 +41,15 @@ func (s *sink) Preflight(ctx context.Context, _ *warehouse.Warehouse, runID stri
 	if out, err := s.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(probes)}, once); err == nil {
 		var left []string
 		for _, o := range out.Contents {
-			left = append(left, aws.ToString(o.Key))
+			if k := aws.ToString(o.Key); !strings.HasPrefix(k, probes+runID+"-") { // this run's own: another sink's
+				left = append(left, k)
+			}
 		}
 		if err := s.deleteKeys(ctx, left); err != nil {
 			return fmt.Errorf("%s takes writes but not deletes (probes of earlier preflights are left): %w", where, s.explain(err))
 		}
 	}
-	key := probes + runID
+	key := probes + runID + "-" + s.name
 	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key), Body: bytes.NewReader(nil)}, once)
 	if err != nil {
 		return fmt.Errorf("%s does not take a write: %w", where, s.explain(err))
