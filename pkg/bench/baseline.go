@@ -24,6 +24,17 @@ import (
 // its table and may run at once, and at most one statement per CPU runs at a time
 // (apply's default parallelism). The database opens with the warehouse's settings.
 func baseline(ctx context.Context, dir string, plan *spec.Plan) (Result, error) {
+	return runBaseline(ctx, dir, plan, func(ctx context.Context, wh *warehouse.Warehouse, table, relation string) (int64, error) {
+		return load(ctx, wh, plan, table, relation)
+	})
+}
+
+// loader creates relation from a table's rows and returns how many there are.
+type loader func(ctx context.Context, wh *warehouse.Warehouse, table, relation string) (int64, error)
+
+// runBaseline runs a baseline's statements in apply's shape: per table, load, then
+// one COPY per sink once the table is there, at most one statement per CPU at a time.
+func runBaseline(ctx context.Context, dir string, plan *spec.Plan, create loader) (Result, error) {
 	wh, err := warehouse.Open(ctx, filepath.Join(dir, "baseline.duckdb"), warehouse.Options{MemoryLimit: plan.Spec.Warehouse.MemoryLimit})
 	if err != nil {
 		return Result{}, err
@@ -57,7 +68,7 @@ func baseline(ctx context.Context, dir string, plan *spec.Plan) (Result, error) 
 		wg.Go(func() {
 			rel := sqlq.Ident(t.Name)
 			loaded := step(t.Name, func() error {
-				n, err := load(ctx, wh, plan, t.Name, rel)
+				n, err := create(ctx, wh, t.Name, rel)
 				mu.Lock()
 				rows += n
 				mu.Unlock()

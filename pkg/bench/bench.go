@@ -33,6 +33,8 @@ type Config struct {
 	CPUProfileDir string
 	// Progress hears a line as each child ends; nil means silence.
 	Progress io.Writer
+	// Kinds are the measurements to make, in Kinds' order; empty means all.
+	Kinds []string
 }
 
 // Figures are one scale's measurements: every run, and per kind the medians.
@@ -40,6 +42,9 @@ type Figures struct {
 	Scale  float64
 	Runs   map[string][]Result
 	Median map[string]Result
+	// Input is what files-prepare wrote for the files measurements (Rows; its
+	// time is not a measurement); zero when none ran.
+	Input Result
 }
 
 // Run makes every measurement of c, one child process each. The runs of a scale are
@@ -50,36 +55,108 @@ func Run(ctx context.Context, c Config) ([]Figures, error) {
 	if c.Runs < 1 {
 		c.Runs = 1
 	}
+	kinds, err := selected(c.Kinds)
+	if err != nil {
+		return nil, err
+	}
 	var all []Figures
 	for _, scale := range c.Scales {
-		f := Figures{Scale: scale, Runs: map[string][]Result{}, Median: map[string]Result{}}
-		for run := 1; run <= c.Runs; run++ {
-			for i := range Kinds {
-				kind := Kinds[(i+run-1)%len(Kinds)]
-				j := Job{Kind: kind, Scale: scale, Spec: c.Spec}
-				if run == 1 && c.CPUProfileDir != "" && kind != KindGenerate {
-					j.CPUProfile = filepath.Join(c.CPUProfileDir, fmt.Sprintf("%s-scale%g.pprof", kind, scale))
-				}
-				r, err := c.child(ctx, j)
-				if err != nil {
-					return all, err
-				}
-				if c.Progress != nil {
-					fmt.Fprintf(c.Progress, "scale %g run %d/%d %-14s %7.2f s (cpu %.2f s)  %s rows/s  peak RSS %s  load %s\n",
-						scale, run, c.Runs, kind, r.Seconds, r.CPUSeconds, count(rate(r.Rows, r.Seconds)), mib(r.PeakRSS), loadAverage())
-				}
-				f.Runs[kind] = append(f.Runs[kind], r)
-			}
+		f, err := c.scale(ctx, scale, kinds)
+		if len(f.Runs) > 0 {
+			all = append(all, f)
 		}
-		for kind, rs := range f.Runs {
-			f.Median[kind] = median(rs)
+		if err != nil {
+			return all, err
 		}
-		if err := f.consistent(); err != nil {
-			return append(all, f), err
-		}
-		all = append(all, f)
 	}
 	return all, nil
+}
+
+// scale makes every measurement of one scale, after writing the files the files
+// measurements read (removed at the end).
+func (c Config) scale(ctx context.Context, scale float64, kinds []string) (Figures, error) {
+	f := Figures{Scale: scale, Runs: map[string][]Result{}, Median: map[string]Result{}}
+	var input string
+	if slices.ContainsFunc(kinds, func(k string) bool { return filesFormat(k) != "" }) {
+		var err error
+		if input, err = os.MkdirTemp(c.TempDir, "ecomrun-bench-input-"); err != nil {
+			return f, err
+		}
+		defer os.RemoveAll(input)
+		if f.Input, err = c.child(ctx, Job{Kind: kindPrepareFiles, Scale: scale, Spec: c.Spec, Input: input}); err != nil {
+			return f, err
+		}
+		if c.Progress != nil {
+			fmt.Fprintf(c.Progress, "scale %g %s: %s rows as CSV and Parquet in %.2f s (not measured)\n",
+				scale, kindPrepareFiles, count(float64(f.Input.Rows)), f.Input.Seconds)
+		}
+	}
+	for run := 1; run <= c.Runs; run++ {
+		for i := range kinds {
+			kind := kinds[(i+run-1)%len(kinds)]
+			j := Job{Kind: kind, Scale: scale, Spec: c.Spec}
+			if filesFormat(kind) != "" {
+				j.Input = input
+			}
+			if run == 1 && c.CPUProfileDir != "" && kind != KindGenerate {
+				j.CPUProfile = filepath.Join(c.CPUProfileDir, fmt.Sprintf("%s-scale%g.pprof", kind, scale))
+			}
+			r, err := c.child(ctx, j)
+			if err != nil {
+				return f, err
+			}
+			if c.Progress != nil {
+				fmt.Fprintf(c.Progress, "scale %g run %d/%d %-22s %7.2f s (cpu %.2f s)  %s rows/s  peak RSS %s  load %s\n",
+					scale, run, c.Runs, kind, r.Seconds, r.CPUSeconds, count(rate(r.Rows, r.Seconds)), mib(r.PeakRSS), loadAverage())
+			}
+			f.Runs[kind] = append(f.Runs[kind], r)
+		}
+	}
+	for kind, rs := range f.Runs {
+		f.Median[kind] = median(rs)
+	}
+	return f, f.consistent()
+}
+
+// selected returns the measurements named, in Kinds' order: kinds or the groups
+// "generator" (GeneratorKinds) and "files" (FilesKinds); none named means all.
+func selected(names []string) ([]string, error) {
+	if len(names) == 0 {
+		return Kinds, nil
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		switch {
+		case n == "generator":
+			for _, k := range GeneratorKinds {
+				want[k] = true
+			}
+		case n == "files":
+			for _, k := range FilesKinds {
+				want[k] = true
+			}
+		case slices.Contains(Kinds, n):
+			want[n] = true
+		default:
+			return nil, fmt.Errorf("unknown measurement %q: want generator, files or one of %s", n, strings.Join(Kinds, ", "))
+		}
+	}
+	var out []string
+	for _, k := range Kinds {
+		if want[k] {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+// ParseKinds reads measurement names written as "files" or "apply,baseline".
+func ParseKinds(s string) ([]string, error) {
+	names := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+	if _, err := selected(names); err != nil {
+		return nil, err
+	}
+	return names, nil
 }
 
 // child runs one job in a fresh folder, removed afterwards, and adds the child's peak RSS.
@@ -111,16 +188,26 @@ func (c Config) child(ctx context.Context, j Job) (Result, error) {
 	return r, nil
 }
 
-// consistent checks that every measurement of a scale handled the same rows, and
-// apply quarantined none: figures over different data would compare nothing.
+// consistent checks that every run of every measurement of a scale handled the
+// same rows, and apply quarantined none: figures over different data would compare
+// nothing. The rows are the generator's, or, without it, those written as files.
 func (f Figures) consistent() error {
-	want := f.Median[KindGenerate].Rows
+	want, from := f.Input.Rows, "files-prepare wrote"
+	if g, ok := f.Median[KindGenerate]; ok {
+		want, from = g.Rows, "the generator made"
+	}
+	if f.Input.Rows != 0 && f.Input.Rows != want {
+		return fmt.Errorf("scale %g: files-prepare wrote %d rows, %s %d", f.Scale, f.Input.Rows, from, want)
+	}
 	for _, kind := range Kinds {
-		if r := f.Median[kind]; r.Rows != want {
-			return fmt.Errorf("scale %g: %s handled %d rows, the generator made %d", f.Scale, kind, r.Rows, want)
-		}
-		if r := f.Median[kind]; r.Quarantined != 0 || r.Violations != 0 {
-			return fmt.Errorf("scale %g: %s found invalid rows in clean generated data", f.Scale, kind)
+		for _, r := range f.Runs[kind] {
+			if r.Rows != want {
+				return fmt.Errorf("scale %g: %s handled %d rows, %s %d", f.Scale, kind, r.Rows, from, want)
+			}
+			if r.Quarantined != 0 || r.Violations != 0 {
+				return fmt.Errorf("scale %g: %s found invalid rows (%d quarantined, %d violations) in clean generated data",
+					f.Scale, kind, r.Quarantined, r.Violations)
+			}
 		}
 	}
 	return nil

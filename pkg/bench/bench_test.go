@@ -2,12 +2,14 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ecomrun/ecomrun/pkg/sqlq"
 	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
@@ -58,15 +60,109 @@ func TestDriverProducesFigures(t *testing.T) {
 	if got, want := strings.Join(kinds, ","), "extract,validate,load,sink csv,sink parquet"; got != want {
 		t.Errorf("apply's stage kinds %s, want %s", got, want)
 	}
+	// The files measurements read what files-prepare wrote: the generator's rows,
+	// every one of them through each reader, none quarantined by apply.
+	if gen := f.Median[KindGenerate].Rows; f.Input.Rows != gen {
+		t.Errorf("files-prepare wrote %d rows, the generator made %d", f.Input.Rows, gen)
+	}
+	for _, kind := range FilesKinds {
+		if r := f.Median[kind]; r.Rows != f.Input.Rows || r.Quarantined != 0 {
+			t.Errorf("%s: %d rows, %d quarantined; want %d, 0", kind, r.Rows, r.Quarantined, f.Input.Rows)
+		}
+	}
+	for _, kind := range []string{KindFilesCSVApply, KindFilesParquetApply} {
+		if n := len(f.Median[kind].Stages); n != 5 {
+			t.Errorf("%s: %d stage kinds, want 5", kind, n)
+		}
+	}
 	if p := filepath.Join(c.CPUProfileDir, "apply-scale0.01.pprof"); !nonEmpty(p) {
 		t.Errorf("no CPU profile at %s", p)
 	}
 	var out strings.Builder
 	Render(&out, "test machine", c.Runs, figs)
-	for _, want := range []string{"apply / bare DuckDB", "generator ≥ 3M rows/s", "validation ≥ 10M rows/s", "apply peak RSS ≤ 1 GiB", "sink parquet"} {
+	for _, want := range []string{"apply / bare DuckDB", "generator ≥ 3M rows/s", "validation ≥ 10M rows/s", "apply peak RSS ≤ 1 GiB", "sink parquet",
+		"files: bare DuckDB, read_csv", "files: apply, Parquet source", "CSV apply / bare DuckDB", "Parquet apply / bare DuckDB",
+		"files CSV: apply CPU ≤ 1.20x bare DuckDB", "files Parquet: apply wall ≤ 1.10x bare DuckDB", "files CSV: apply peak RSS ≤ 1 GiB"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the table lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestPreparedFilesHaveTheExportShape writes a tiny scale's input files and reads
+// them back: every table as many rows as generated in both formats, the CSV's
+// timestamps as BigQuery's console writes them and its NULLs as empty fields.
+func TestPreparedFilesHaveTheExportShape(t *testing.T) {
+	ctx := context.Background()
+	j := Job{Kind: kindPrepareFiles, Spec: dailySpec, Scale: 0.005, Dir: t.TempDir(), Input: t.TempDir()}
+	plan, err := loadPlan(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := prepareFiles(ctx, j, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, err := generate(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Rows != gen.Rows || r.Rows == 0 {
+		t.Fatalf("wrote %d rows, the generator makes %d", r.Rows, gen.Rows)
+	}
+	wh, err := warehouse.Open(ctx, filepath.Join(t.TempDir(), "check.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wh.Close()
+	var csvRows, parquetRows int64
+	for _, tp := range plan.Tables {
+		csv := sqlq.String(filepath.Join(j.Input, "csv", tp.Name+".csv"))
+		n, err := wh.Count(ctx, fmt.Sprintf("read_csv(%s, header = true, all_varchar = true)", csv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		csvRows += n
+		n, err = wh.Count(ctx, fmt.Sprintf("read_parquet(%s)", sqlq.String(filepath.Join(j.Input, "parquet", tp.Name+".parquet"))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		parquetRows += n
+	}
+	if csvRows != r.Rows || parquetRows != r.Rows {
+		t.Errorf("read back %d CSV and %d Parquet rows, wrote %d", csvRows, parquetRows, r.Rows)
+	}
+	// orders: created_at always set, shipped_at NULL for orders not shipped.
+	orders := sqlq.String(filepath.Join(j.Input, "csv", "orders.csv"))
+	var created string
+	var badTS, emptyShipped int64
+	err = wh.DB.QueryRowContext(ctx, fmt.Sprintf(`SELECT min(created_at),
+		count(*) FILTER (WHERE NOT regexp_full_match(created_at, '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} UTC')),
+		count(*) FILTER (WHERE shipped_at IS NULL)
+		FROM read_csv(%s, header = true, all_varchar = true)`, orders)).Scan(&created, &badTS, &emptyShipped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if badTS != 0 || emptyShipped == 0 {
+		t.Errorf("orders.csv: %d created_at not like 2024-06-23 23:41:55.000000 UTC (e.g. %q), %d empty shipped_at (want some)", badTS, created, emptyShipped)
+	}
+}
+
+// TestConsistencyRefusesFilesRowsThatDisagree checks the driver's own check can fail.
+func TestConsistencyRefusesFilesRowsThatDisagree(t *testing.T) {
+	f := Figures{Scale: 1, Input: Result{Rows: 10}, Runs: map[string][]Result{
+		KindFilesCSVBaseline: {{Rows: 10}}, KindFilesCSVApply: {{Rows: 10}, {Rows: 9}},
+	}, Median: map[string]Result{}}
+	if err := f.consistent(); err == nil || !strings.Contains(err.Error(), "files-csv-apply handled 9 rows") {
+		t.Errorf("got %v, want files-csv-apply's 9 rows refused", err)
+	}
+	f.Runs[KindFilesCSVApply] = []Result{{Rows: 10, Quarantined: 1}}
+	if err := f.consistent(); err == nil {
+		t.Error("a quarantined row passed")
+	}
+	f.Runs[KindFilesCSVApply] = []Result{{Rows: 10}}
+	if err := f.consistent(); err != nil {
+		t.Error(err)
 	}
 }
 

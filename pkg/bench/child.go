@@ -1,7 +1,8 @@
 // Package bench measures ecomrun against the limits it is held to: the generator
 // alone, the validation pass alone (and a row-by-row Go validation of the same
 // rows), apply of the default pipeline with and without validation, and bare DuckDB
-// doing the same loads and writes. Each measurement runs in a child process of its
+// doing the same loads and writes; and the files source (CSV and Parquet in the
+// shape of thelook's exports) read by apply and by bare DuckDB. Each measurement runs in a child process of its
 // own, so the peak RSS the kernel reports for it is that measurement's alone.
 package bench
 
@@ -12,6 +13,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"syscall"
 	"time"
 
@@ -30,8 +32,14 @@ const (
 	KindNoRules  = "apply-norules" // the same apply with every table's rules removed
 )
 
-// Kinds lists the measurements in the order they run and print.
-var Kinds = []string{KindGenerate, KindValidate, KindBaseline, KindNoRules, KindApply}
+// GeneratorKinds are the measurements of the generator's path, in the order they run.
+var GeneratorKinds = []string{KindGenerate, KindValidate, KindBaseline, KindNoRules, KindApply}
+
+// FilesKinds are the measurements of the files source's path, in the order they run.
+var FilesKinds = []string{KindFilesCSVBaseline, KindFilesCSVApply, KindFilesParquetBaseline, KindFilesParquetApply}
+
+// Kinds lists every measurement in the order they run and print.
+var Kinds = append(slices.Clone(GeneratorKinds), FilesKinds...)
 
 // childEnv carries a Job to a child process. An environment variable rather than
 // arguments, so a test binary can be its own child without its flags getting in the way.
@@ -45,6 +53,9 @@ type Job struct {
 	Spec string `json:"spec"`
 	// Dir is an empty folder for the warehouse and files, removed by the parent.
 	Dir string `json:"dir"`
+	// Input is the scale's folder of input files (csv/, parquet/): files-prepare
+	// writes it, the files measurements read it.
+	Input string `json:"input,omitempty"`
 	// CPUProfile, when set, is where the child writes a CPU profile of its timed work.
 	CPUProfile string `json:"cpuprofile,omitempty"`
 }
@@ -125,6 +136,12 @@ func measure(ctx context.Context, j Job) (Result, error) {
 		timed = func() (Result, error) { return baseline(ctx, j.Dir, plan) }
 	case KindApply:
 		timed = func() (Result, error) { return apply(ctx, plan) }
+	case kindPrepareFiles:
+		return prepareFiles(ctx, j, plan)
+	case KindFilesCSVBaseline, KindFilesParquetBaseline:
+		timed = func() (Result, error) { return filesBaseline(ctx, j, plan) }
+	case KindFilesCSVApply, KindFilesParquetApply:
+		timed = func() (Result, error) { return apply(ctx, plan) }
 	case KindNoRules:
 		// Validation off, without an engine switch users could reach: with no rules
 		// the validate stage compiles an empty pass, and load, quarantine and the
@@ -180,6 +197,14 @@ func loadPlan(j Job) (*spec.Plan, error) {
 	// Clean rows: every kind of run measured must handle the generator's rows, and
 	// bare DuckDB quarantines nothing (the spec's defects show quarantine at work).
 	s.Source.Defects = 0
+	if format := filesFormat(j.Kind); format != "" {
+		// The files measurements read the generator's rows from the files
+		// files-prepare wrote; everything else of the spec stays.
+		if j.Input == "" {
+			return nil, fmt.Errorf("%s: no input folder (files-prepare writes it)", j.Kind)
+		}
+		s.Source = filesSource(j.Input, format, s.Source)
+	}
 	s.Warehouse.Path = j.Dir + "/ecom.duckdb"
 	for i := range s.Sinks {
 		k := &s.Sinks[i]
