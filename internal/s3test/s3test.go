@@ -9,11 +9,9 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -137,40 +135,4 @@ func (s *Server) Uploads(t testing.TB, bucket string) []string {
 		keys = append(keys, aws.ToString(u.Key))
 	}
 	return keys
-}
-
-// Silent starts a loopback server that accepts connections and never answers: with
-// read set it reads (and discards) what it is sent, else it reads nothing. It
-// stops when the test ends and returns its URL.
-func Silent(t testing.TB, read bool) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			if read {
-				go func() { _, _ = io.Copy(io.Discard, c) }()
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return "http://" + l.Addr().String()
 }

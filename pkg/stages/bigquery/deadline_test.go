@@ -1,12 +1,11 @@
 package bigquery_test
 
 import (
+	"github.com/ecomrun/ecomrun/internal/silent"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -14,41 +13,6 @@ import (
 // failsWithin is a generous upper bound for a run against a silent endpoint, whose
 // requests each give up after bigquery.DefaultTimeout (10 s).
 const failsWithin = 30 * time.Second
-
-// silentServer accepts connections on loopback and never answers: with read set it
-// reads (and discards) what it is sent, else it reads nothing. It returns its address.
-func silentServer(t *testing.T, read bool) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			if read {
-				go func() { _, _ = io.Copy(io.Discard, c) }()
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return l.Addr().String()
-}
 
 // stallingServer answers every request with a status line, headers and the start of
 // a JSON body, then goes silent until the test ends.
@@ -73,8 +37,8 @@ func stallingServer(t *testing.T) string {
 // error per table naming the request, the endpoint and the timeout.
 func TestSilentEndpoint(t *testing.T) {
 	for name, start := range map[string]func(*testing.T) string{
-		"never-reads":         func(t *testing.T) string { return "http://" + silentServer(t, false) },
-		"reads-never-answers": func(t *testing.T) string { return "http://" + silentServer(t, true) },
+		"never-reads":         func(t *testing.T) string { return "http://" + silent.Server(t, false) },
+		"reads-never-answers": func(t *testing.T) string { return "http://" + silent.Server(t, true) },
 		"stalls-mid-answer":   stallingServer,
 	} {
 		t.Run(name, func(t *testing.T) {

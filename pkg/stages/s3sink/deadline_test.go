@@ -2,6 +2,7 @@ package s3sink_test
 
 import (
 	"bytes"
+	"github.com/ecomrun/ecomrun/internal/silent"
 	"net/http"
 	"strings"
 	"testing"
@@ -22,7 +23,7 @@ func TestSilentEndpoint(t *testing.T) {
 	for name, read := range map[string]bool{"never-reads": false, "reads-never-answers": true} {
 		t.Run(name, func(t *testing.T) {
 			s3test.Env(t)
-			url := s3test.Silent(t, read)
+			url := "http://" + silent.Server(t, read)
 			dir := t.TempDir()
 			tables := []string{"distribution_centers", "orders", "users"}
 			plan := compile(t, dir, pipeline(dir, &s3test.Server{URL: url}, 0.005, "", tables...))
