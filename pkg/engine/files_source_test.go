@@ -176,10 +176,12 @@ func TestFilesSourceParsesBigQueryTimestampsExactly(t *testing.T) {
 		"6,1,Processing,F,2020-13-45,,,,1\n"+
 		"7,1,Processing,F,2024-02-30 00:00:00 UTC,,,,1\n"+
 		"8,1,Processing,F,2024-06-23 23:41:55.1234567 UTC,,,,1\n"+
-		"9,1,Processing,F,2024-06-23 23:41:55 UTC,,,,2.7\n")
+		"9,1,Processing,F,2024-06-23 23:41:55 UTC,,,,2.7\n"+
+		"10,1,Processing,F,2024-06-23 23:41:55 UTC UTC,,,,1\n"+
+		"11,1,Processing,F,2024-06-23 23:41:55+02 UTC,,,,1\n")
 	spec := strings.Replace(filesSpec(in, dir, "csv", ""), "[{name: distribution_centers}]", "[{name: orders}]", 1)
 	rep := apply(t, compile(t, dir, spec))
-	accounting(t, rep.Tables[0], 9, 5, 4)
+	accounting(t, rep.Tables[0], 11, 5, 6)
 	db := query(t, filepath.Join(dir, "ecom.duckdb"))
 	sameRows(t, "loaded instants", rowsOf(t, db, "SELECT order_id, epoch_us(created_at) FROM main.orders ORDER BY order_id"), []string{
 		"1|1719186115000000", "2|1713072453000000", "3|1713072453000000", "4|1713072453000000", "5|1719186115250000",
@@ -189,6 +191,8 @@ func TestFilesSourceParsesBigQueryTimestampsExactly(t *testing.T) {
 		"7|[type_created_at, created_at_not_null]|{created_at='2024-02-30 00:00:00 UTC'}",
 		"8|[type_created_at, created_at_not_null]|{created_at='2024-06-23 23:41:55.1234567 UTC'}",
 		"9|[type_num_of_item, num_of_item_not_null]|{num_of_item=2.7}",
+		"10|[type_created_at, created_at_not_null]|{created_at='2024-06-23 23:41:55 UTC UTC'}",
+		"11|[type_created_at, created_at_not_null]|{created_at='2024-06-23 23:41:55+02 UTC'}",
 	})
 }
 
