@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +26,20 @@ func TestFolderSinkRefusesAFolderItDidNotWrite(t *testing.T) {
 	}
 	body := strings.Replace(generatedSpec(dir, 0.001), "  - {name: lake, kind: parquet, path: "+dir+"/parquet}\n", "", 1)
 	plan := compile(t, dir, body)
-	_, err := engine.Apply(context.Background(), plan, engine.Options{Parallelism: 2})
+	// Preflight refuses it before anything is extracted; without preflight, the sink does.
+	_, err := engine.Apply(context.Background(), plan, engine.Options{Parallelism: 2, Preflight: true})
+	var pe *engine.PreflightError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), foreign+" holds 1 files but no _manifest.json") {
+		t.Fatalf("preflight of a foreign folder = %v, want a refusal naming the folder", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ecom.duckdb")); err == nil {
+		db := query(t, filepath.Join(dir, "ecom.duckdb"))
+		if n := scalar[int64](t, db, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND NOT starts_with(table_name, '_')"); n != 0 {
+			t.Fatalf("preflight failed, yet %d tables were loaded", n)
+		}
+		db.Close()
+	}
+	_, err = engine.Apply(context.Background(), plan, engine.Options{Parallelism: 2})
 	if err == nil || !strings.Contains(err.Error(), "point the sink at a folder of its own") {
 		t.Fatalf("apply into a foreign folder = %v, want a refusal naming the folder", err)
 	}

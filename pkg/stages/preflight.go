@@ -39,6 +39,9 @@ func (s *fileSink) Preflight(ctx context.Context, _ *warehouse.Warehouse, runID 
 	if fi, err := os.Stat(s.dir); err == nil && !fi.IsDir() {
 		return fmt.Errorf("%s is a file, not a folder", s.dir)
 	}
+	if err := s.owned(); err != nil {
+		return err
+	}
 	return ProbeFolder(filepath.Dir(s.dir), runID)
 }
 

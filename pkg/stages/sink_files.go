@@ -132,15 +132,20 @@ func (s *fileSink) Write(ctx context.Context, run *Run, t *spec.TablePlan) error
 // publishes its whole folder at each write, so it must be new, empty, or one it
 // wrote before, never a folder of other files (a mistyped path such as /etc).
 func (s *fileSink) claimFolder() error {
-	entries, err := os.ReadDir(s.dir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := s.owned(); err != nil {
 		return err
 	}
-	if len(entries) > 0 && !slices.ContainsFunc(entries, func(e os.DirEntry) bool { return e.Name() == ManifestName }) {
+	return atomicdir.Sweep(s.dir)
+}
+
+// owned checks that the folder is new, empty or one the sink wrote (it has a manifest).
+func (s *fileSink) owned() error {
+	entries, err := os.ReadDir(s.dir) // a folder that cannot be read fails where it is written
+	if err == nil && len(entries) > 0 && !slices.ContainsFunc(entries, func(e os.DirEntry) bool { return e.Name() == ManifestName }) {
 		return fmt.Errorf("sink %s: %s holds %d files but no %s, so ecomrun did not write it: point the sink at a folder of its own (a new or empty one)",
 			s.name, s.dir, len(entries), ManifestName)
 	}
-	return atomicdir.Sweep(s.dir)
+	return nil
 }
 
 // copy writes a query's rows to <base>.<format> in the staging folder.
