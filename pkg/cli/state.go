@@ -43,6 +43,11 @@ func runState(ctx context.Context, args []string, s streams) int {
 		return ExitFailed
 	}
 	defer wh.Close()
+	if ok, err := wh.Exists(ctx, "", stages.StateSchema, "state"); err == nil && !ok {
+		// A warehouse a preflight opened, or one made by hand: no run has finished in it.
+		fmt.Fprintf(s.err, "ecomrun state: %s has no ecomrun state yet: nothing has run\n", path)
+		return ExitFailed
+	}
 	states, err := stages.ReadState(ctx, wh.DB)
 	if err != nil {
 		fmt.Fprintf(s.err, "ecomrun state: %s holds no ecomrun state (%v)\n", path, err)

@@ -142,8 +142,8 @@ func (s *fileSink) claimFolder() error {
 func (s *fileSink) owned() error {
 	entries, err := os.ReadDir(s.dir) // a folder that cannot be read fails where it is written
 	if err == nil && len(entries) > 0 && !slices.ContainsFunc(entries, func(e os.DirEntry) bool { return e.Name() == ManifestName }) {
-		return fmt.Errorf("sink %s: %s holds %d files but no %s, so ecomrun did not write it: point the sink at a folder of its own (a new or empty one)",
-			s.name, s.dir, len(entries), ManifestName)
+		return fmt.Errorf("%s holds %d files but no %s, so ecomrun did not write it: point the sink at a folder of its own (a new or empty one)",
+			s.dir, len(entries), ManifestName)
 	}
 	return nil
 }
