@@ -96,7 +96,7 @@ func expand(s string, lookupEnv func(string) (string, bool)) (string, []diag.Dia
 			b.WriteByte('$')
 			s = s[2:]
 		case strings.HasPrefix(s, "${"):
-			end := strings.IndexByte(s, '}')
+			end := closingBrace(s)
 			if end < 0 {
 				problem("close it with }, or write $$ for a literal $", "unclosed variable reference %q", s)
 				return b.String(), problems
@@ -110,7 +110,10 @@ func expand(s string, lookupEnv func(string) (string, bool)) (string, []diag.Dia
 			}
 			switch v, ok := lookupEnv(name); {
 			case hasDefault && v == "":
-				b.WriteString(def)
+				// The default may itself hold references, ${A:-${B:-x}}: expanded only when taken.
+				text, more := expand(def, lookupEnv)
+				b.WriteString(text)
+				problems = append(problems, more...)
 			case ok:
 				b.WriteString(v)
 			default:
@@ -121,6 +124,26 @@ func expand(s string, lookupEnv func(string) (string, bool)) (string, []diag.Dia
 			s = s[1:]
 		}
 	}
+}
+
+// closingBrace returns the index of the } that closes the reference s starts with
+// ("${..."), counting the references nested in its default; -1 when there is none.
+func closingBrace(s string) int {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], "$$"):
+			i++ // a literal $, not the start of a reference
+		case strings.HasPrefix(s[i:], "${"):
+			depth++
+			i++
+		case s[i] == '}':
+			if depth--; depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // resolveTag is the tag YAML gives text written as a plain scalar. yaml.v3 does not

@@ -30,6 +30,14 @@ func TestExpand(t *testing.T) {
 		{in: "${}", want: "", problems: []string{`"${}" is not a variable reference`}},
 		{in: "${OUT-x}", want: "", problems: []string{`"${OUT-x}" is not a variable reference`}},
 		{in: "a${OUT", want: "a", problems: []string{`unclosed variable reference "${OUT"`}},
+		// Defaults nest, as in a shell, and are expanded only when taken.
+		{in: "${MISSING:-${OUT:-x}}/csv", want: "/data/csv"},
+		{in: "${MISSING:-${ALSO_MISSING:-x}}/csv", want: "x/csv"},
+		{in: "${A:-${MISSING}}", want: "1"},
+		{in: "${MISSING:-${MISSING2}}", want: "", problems: []string{"variable MISSING2 is not set"}},
+		{in: "${MISSING:-a$$b}", want: "a$b"},
+		{in: "${MISSING:-${B:-y}-${A}}", want: "two-1"},
+		{in: "${MISSING:-${B:-y}", want: "", problems: []string{`unclosed variable reference "${MISSING:-${B:-y}"`}},
 	} {
 		got, problems := expand(tc.in, env)
 		var msgs []string
