@@ -3,11 +3,10 @@ package rules
 import (
 	"context"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 
 	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
+	"github.com/ecomrun/ecomrun/pkg/sqlq"
 )
 
 // GoogleTarget is what a table's rules are evaluated over inside BigQuery.
@@ -204,25 +203,12 @@ func brokenGoogle(t GoogleTarget, r Rule) (string, error) {
 // googleLiteral writes a rule's value in GoogleSQL; a string compared with a
 // timestamp column is a TIMESTAMP literal (DuckDB casts it implicitly).
 func googleLiteral(v any, colType string) (string, error) {
-	switch x := v.(type) {
-	case string:
-		if colType == "TIMESTAMPTZ" {
-			return "TIMESTAMP " + sqlexpr.GoogleString(x), nil
-		}
-		return sqlexpr.GoogleString(x), nil
-	case bool:
-		return strings.ToUpper(strconv.FormatBool(x)), nil
-	case int:
-		return strconv.Itoa(x), nil
-	case int64:
-		return strconv.FormatInt(x, 10), nil
-	case uint64:
-		return strconv.FormatUint(x, 10), nil
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return "", fmt.Errorf("%v is not a finite number", x)
-		}
-		return strconv.FormatFloat(x, 'g', -1, 64), nil
+	x, ok := v.(string)
+	switch {
+	case !ok:
+		return sqlq.Literal(v) // numbers and booleans are written alike in both dialects
+	case colType == "TIMESTAMPTZ":
+		return "TIMESTAMP " + sqlexpr.GoogleString(x), nil
 	}
-	return "", fmt.Errorf("%v (%T) is not a string, number or boolean", v, v)
+	return sqlexpr.GoogleString(x), nil
 }
