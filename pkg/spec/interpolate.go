@@ -32,44 +32,29 @@ func interpolate(doc *document, lookupEnv func(string) (string, bool)) (diag.Dia
 		}
 		return lookupEnv(name)
 	}
-	var walk func(n *yaml.Node, key string)
-	walk = func(n *yaml.Node, key string) {
-		switch n.Kind {
-		case yaml.SequenceNode:
-			for _, item := range n.Content {
-				walk(item, key)
+	doc.eachScalar(func(n *yaml.Node, key string) {
+		if strings.Contains(n.Value, "$") {
+			lookup := lookupEnv
+			if secretKeys[key] {
+				lookup = recording
 			}
-		case yaml.MappingNode:
-			for i := 1; i < len(n.Content); i += 2 {
-				walk(n.Content[i], n.Content[i-1].Value)
+			text, problems := expand(n.Value, lookup)
+			for _, p := range problems {
+				p.Pos = doc.pos(n)
+				diags = append(diags, p)
+				doc.bad[n] = true
 			}
-		case yaml.ScalarNode:
-			if strings.Contains(n.Value, "$") {
-				lookup := lookupEnv
-				if secretKeys[key] {
-					lookup = recording
+			if text != n.Value {
+				n.Value = text
+				if n.Style == 0 {
+					n.Tag = resolveTag(text)
 				}
-				text, problems := expand(n.Value, lookup)
-				for _, p := range problems {
-					p.Pos = doc.pos(n)
-					diags = append(diags, p)
-					doc.bad[n] = true
-				}
-				if text != n.Value {
-					n.Value = text
-					if n.Style == 0 {
-						n.Tag = resolveTag(text)
-					}
-				}
-			}
-			if n.Tag == "!!timestamp" {
-				n.Tag = "!!str"
 			}
 		}
-		// Aliases are skipped: the node they name is interpolated where it is written,
-		// and interpolating it twice would expand a $$ twice.
-	}
-	walk(doc.root, "")
+		if n.Tag == "!!timestamp" {
+			n.Tag = "!!str"
+		}
+	})
 	return diags, secretVars
 }
 

@@ -81,25 +81,12 @@ func collectSecrets(doc *document, vars []string, lookupEnv func(string) (string
 		v, _ := lookupEnv(name)
 		add(v)
 	}
-	var walk func(n *yaml.Node, key string)
-	walk = func(n *yaml.Node, key string) {
-		switch n.Kind {
-		case yaml.SequenceNode:
-			for _, item := range n.Content {
-				walk(item, key)
-			}
-		case yaml.MappingNode:
-			for i := 1; i < len(n.Content); i += 2 {
-				walk(n.Content[i], n.Content[i-1].Value)
-			}
-		case yaml.ScalarNode:
-			if secretKeys[key] {
-				add(n.Value)
-			}
-			add(redact.URLPasswords(n.Value)...)
+	doc.eachScalar(func(n *yaml.Node, key string) {
+		if secretKeys[key] {
+			add(n.Value)
 		}
-	}
-	walk(doc.root, "")
+		add(redact.URLPasswords(n.Value)...)
+	})
 	if n, _ := doc.lookup("source", "credentials"); n != nil && n.Kind == yaml.ScalarNode && n.Value != "" {
 		add(redact.CredentialsFile(n.Value)...)
 		if !filepath.IsAbs(n.Value) {

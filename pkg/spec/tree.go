@@ -224,3 +224,26 @@ func (c *converter) scalar(n *yaml.Node) any {
 	}
 	return n.Value
 }
+
+// eachScalar calls fn for every scalar value of the tree with the key it is the value
+// of (an item of a list gets the list's key). Keys themselves are names, not values,
+// and are passed over; so are aliases: the node they name is visited where it is
+// written, never twice.
+func (d *document) eachScalar(fn func(n *yaml.Node, key string)) {
+	var walk func(n *yaml.Node, key string)
+	walk = func(n *yaml.Node, key string) {
+		switch n.Kind {
+		case yaml.SequenceNode:
+			for _, item := range n.Content {
+				walk(item, key)
+			}
+		case yaml.MappingNode:
+			for i := 1; i < len(n.Content); i += 2 {
+				walk(n.Content[i], n.Content[i-1].Value)
+			}
+		case yaml.ScalarNode:
+			fn(n, key)
+		}
+	}
+	walk(d.root, "")
+}
