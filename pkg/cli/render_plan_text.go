@@ -8,6 +8,7 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/plandiff"
 	"github.com/ecomrun/ecomrun/pkg/rules"
 	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/stages"
 )
 
 // printPlan shows a plan for a terminal: the pipeline's blocks, a line per table
@@ -30,6 +31,7 @@ func printPlan(w io.Writer, p *spec.Plan) {
 		tt.add(t.Name, tableMode(t), t.OnInvalid, fmt.Sprintf("%d built-in + %d spec", builtin, own), orNone(strings.Join(t.Sinks, ", ")))
 	}
 	tt.write(w)
+	printCSVDialects(w, p)
 	fmt.Fprintf(w, "\nStages (%d):\n", len(p.Stages))
 	tt = textTable{indent: "  "}
 	for _, st := range p.Stages {
@@ -38,6 +40,30 @@ func printPlan(w io.Writer, p *spec.Plan) {
 			deps = "after " + strings.Join(st.DependsOn, ", ")
 		}
 		tt.add(st.ID, deps)
+	}
+	tt.write(w)
+}
+
+// printCSVDialects says how a files source reads its CSV files, once per dialect
+// with the tables that share it: ecomrun decides the dialect, and a reviewer sees it.
+func printCSVDialects(w io.Writer, p *spec.Plan) {
+	src := p.Spec.Source
+	if src.Kind != "files" || src.Format != "" && src.Format != "csv" {
+		return
+	}
+	var order []string
+	tables := map[string][]string{}
+	for i := range p.Tables {
+		d := stages.DescribeCSV(src, &p.Tables[i])
+		if _, seen := tables[d]; !seen {
+			order = append(order, d)
+		}
+		tables[d] = append(tables[d], p.Tables[i].Name)
+	}
+	fmt.Fprintln(w, "\nCSV dialect:")
+	tt := textTable{indent: "  "}
+	for _, d := range order {
+		tt.add(strings.Join(tables[d], ", ")+":", d)
 	}
 	tt.write(w)
 }
