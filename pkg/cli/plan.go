@@ -101,11 +101,18 @@ func runPlanCodes(ctx context.Context, args []string, s streams) planCodes {
 	var out bytes.Buffer
 	if a.against == "" {
 		printPlanAs(&out, a.format, plan)
-		refused := false // a dry run over max_bytes_billed
+		// Every format dry-runs the reads: a table over its max_bytes_billed fails the
+		// plan a pull request shows (Markdown) as much as the one a terminal shows.
+		reads, note := planReads(ctx, plan)
+		refused := slices.ContainsFunc(reads, func(r tableRead) bool { return r.refused != nil })
 		if a.format == "text" {
-			reads, note := planReads(ctx, plan)
 			printReads(&out, reads, note)
-			refused = slices.ContainsFunc(reads, func(r tableRead) bool { return r.refused != nil })
+		} else {
+			for _, r := range reads {
+				if r.refused != nil {
+					fmt.Fprintf(s.err, "ecomrun plan: refused: %v\n", r.refused)
+				}
+			}
 		}
 		if *predict {
 			if code := printPredictions(ctx, &out, a.format, plan); code != ExitOK {

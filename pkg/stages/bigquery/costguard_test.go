@@ -112,4 +112,14 @@ tables:
 	if code, out := plan(""); code != 0 {
 		t.Errorf("without the table's cap plan exited %d, want 0\n%s", code, out)
 	}
+
+	// The plan a pull request shows refuses too, on stderr, its output intact.
+	plan("\n    max_bytes_billed: 1000")
+	for _, format := range []string{"markdown", "json"} {
+		var out, errb bytes.Buffer
+		code := cli.Execute(context.Background(), []string{"plan", "--format", format, filepath.Join(dir, "spec.yaml")}, &out, &errb)
+		if code != 1 || !strings.Contains(errb.String(), "refused: table orders would scan 5000 bytes, more than max_bytes_billed (1000)") || out.Len() == 0 {
+			t.Errorf("plan --format %s exited %d, want 1 with the refusal on stderr and the plan on stdout\nstdout:\n%s\nstderr:\n%s", format, code, out.String(), errb.String())
+		}
+	}
 }
