@@ -17,7 +17,6 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
-	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
 // Options tune a run.
@@ -98,15 +97,7 @@ func Apply(ctx context.Context, plan *spec.Plan, o Options) (*report.Report, err
 }
 
 func apply(ctx context.Context, plan *spec.Plan, o Options, rep *report.Report, red *redact.Redactor) error {
-	wh, err := warehouse.Open(ctx, plan.Spec.Warehouse.Path, warehouse.Options{MemoryLimit: plan.Spec.Warehouse.MemoryLimit})
-	if o.Preflight {
-		if perr := preflight(ctx, plan, wh, err, o.RunID); perr != nil {
-			if err == nil {
-				wh.Close()
-			}
-			return perr
-		}
-	}
+	wh, err := openWarehouse(ctx, plan, o.Preflight, o.RunID)
 	if err != nil {
 		return err
 	}

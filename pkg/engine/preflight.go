@@ -29,6 +29,21 @@ func (e *PreflightError) Error() string {
 		len(e.Problems), strings.Join(e.Problems, "\n  "))
 }
 
+// openWarehouse opens the plan's warehouse and, when asked, preflights every
+// destination before anything runs: apply and replay start the same way.
+func openWarehouse(ctx context.Context, plan *spec.Plan, check bool, runID string) (*warehouse.Warehouse, error) {
+	wh, err := warehouse.Open(ctx, plan.Spec.Warehouse.Path, warehouse.Options{MemoryLimit: plan.Spec.Warehouse.MemoryLimit})
+	if check {
+		if perr := preflight(ctx, plan, wh, err, runID); perr != nil {
+			if err == nil {
+				wh.Close()
+			}
+			return nil, perr
+		}
+	}
+	return wh, err
+}
+
 // preflight checks every destination of the run before any extract: the warehouse
 // opened (whErr is why it did not: its lock is held, ...) and every sink that a
 // planned table writes to, concurrently, each within PreflightTimeout.

@@ -12,7 +12,6 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
-	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
 // ReplayOptions tune a replay.
@@ -68,15 +67,7 @@ func Replay(ctx context.Context, plan *spec.Plan, o ReplayOptions) (*ReplayResul
 }
 
 func replay(ctx context.Context, plan *spec.Plan, o ReplayOptions, res *ReplayResult) error {
-	wh, err := warehouse.Open(ctx, plan.Spec.Warehouse.Path, warehouse.Options{MemoryLimit: plan.Spec.Warehouse.MemoryLimit})
-	if o.Preflight {
-		if perr := preflight(ctx, plan, wh, err, o.RunID); perr != nil {
-			if err == nil {
-				wh.Close()
-			}
-			return perr
-		}
-	}
+	wh, err := openWarehouse(ctx, plan, o.Preflight, o.RunID)
 	if err != nil {
 		return err
 	}
