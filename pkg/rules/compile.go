@@ -118,34 +118,9 @@ func broken(t Target, r Rule) (string, error) {
 		return fmt.Sprintf("%s IN (SELECT %s FROM typed WHERE %s IS NOT NULL GROUP BY ALL HAVING count(*) > 1)",
 			col, col, col), nil
 	case AcceptedValues:
-		lits := make([]string, len(r.Values))
-		for i, v := range r.Values {
-			l, err := sqlq.Literal(v)
-			if err != nil {
-				return "", err
-			}
-			lits[i] = l
-		}
-		return fmt.Sprintf("%s NOT IN (%s)", col, strings.Join(lits, ", ")), nil
+		return notIn(col, r.Values, sqlq.Literal)
 	case Range:
-		var parts []string
-		for _, b := range []struct {
-			v  any
-			op string
-		}{{r.Min, "<"}, {r.Max, ">"}} {
-			if b.v == nil {
-				continue
-			}
-			l, err := sqlq.Literal(b.v)
-			if err != nil {
-				return "", err
-			}
-			parts = append(parts, fmt.Sprintf("%s %s %s", col, b.op, l))
-		}
-		if len(parts) == 0 {
-			return "", fmt.Errorf("range needs min or max")
-		}
-		return strings.Join(parts, " OR "), nil
+		return outOfRange(col, r.Min, r.Max, sqlq.Literal)
 	case Pattern:
 		return fmt.Sprintf("NOT regexp_full_match(%s::VARCHAR, %s)", col, sqlq.String(r.Pattern)), nil
 	case Expression:
@@ -168,4 +143,41 @@ func broken(t Target, r Rule) (string, error) {
 			col, sqlq.Ident(column), t.Resolve(table), sqlq.Ident(column)), nil
 	}
 	return "", fmt.Errorf("unknown check %q", r.Check)
+}
+
+// notIn is the condition that col is none of values, each written by lit (one
+// dialect's literals): accepted_values in every dialect.
+func notIn(col string, values []any, lit func(any) (string, error)) (string, error) {
+	lits := make([]string, len(values))
+	for i, v := range values {
+		l, err := lit(v)
+		if err != nil {
+			return "", err
+		}
+		lits[i] = l
+	}
+	return fmt.Sprintf("%s NOT IN (%s)", col, strings.Join(lits, ", ")), nil
+}
+
+// outOfRange is the condition that col is below min or above max (either may be
+// nil), the bounds written by lit: range in every dialect.
+func outOfRange(col string, min, max any, lit func(any) (string, error)) (string, error) {
+	var parts []string
+	for _, b := range []struct {
+		v  any
+		op string
+	}{{min, "<"}, {max, ">"}} {
+		if b.v == nil {
+			continue
+		}
+		l, err := lit(b.v)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, fmt.Sprintf("%s %s %s", col, b.op, l))
+	}
+	if len(parts) == 0 {
+		return "", fmt.Errorf("range needs min or max")
+	}
+	return strings.Join(parts, " OR "), nil
 }

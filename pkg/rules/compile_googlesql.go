@@ -133,6 +133,7 @@ func brokenGoogle(t GoogleTarget, r Rule) (string, error) {
 			colType = c.Type
 		}
 	}
+	lit := func(v any) (string, error) { return googleLiteral(v, colType) }
 	switch r.Check {
 	case NotNull:
 		return col + " IS NULL", nil
@@ -144,34 +145,13 @@ func brokenGoogle(t GoogleTarget, r Rule) (string, error) {
 		}
 		return fmt.Sprintf("(%s IS NOT NULL AND COUNT(*) OVER (PARTITION BY %s) > 1)", col, key), nil
 	case AcceptedValues:
-		lits := make([]string, len(r.Values))
-		for i, v := range r.Values {
-			l, err := googleLiteral(v, colType)
-			if err != nil {
-				return "", err
-			}
-			lits[i] = l
-		}
-		return fmt.Sprintf("%s NOT IN (%s)", col, strings.Join(lits, ", ")), nil
+		return notIn(col, r.Values, lit)
 	case Range:
-		var parts []string
-		for _, b := range []struct {
-			v  any
-			op string
-		}{{r.Min, "<"}, {r.Max, ">"}} {
-			if b.v == nil {
-				continue
-			}
-			l, err := googleLiteral(b.v, colType)
-			if err != nil {
-				return "", err
-			}
-			parts = append(parts, fmt.Sprintf("%s %s %s", col, b.op, l))
+		cond, err := outOfRange(col, r.Min, r.Max, lit)
+		if err != nil {
+			return "", err
 		}
-		if len(parts) == 0 {
-			return "", fmt.Errorf("range needs min or max")
-		}
-		return "(" + strings.Join(parts, " OR ") + ")", nil
+		return "(" + cond + ")", nil
 	case Pattern:
 		// regexp_full_match is REGEXP_CONTAINS anchored at both ends (both are RE2).
 		return fmt.Sprintf("NOT REGEXP_CONTAINS(CAST(%s AS STRING), %s)", col, sqlexpr.GoogleString("^(?:"+r.Pattern+")$")), nil
