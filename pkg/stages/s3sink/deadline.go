@@ -31,7 +31,7 @@ type noAnswerError struct {
 
 func (e *noAnswerError) Error() string {
 	if e.down {
-		return fmt.Sprintf("at %s: not sent: an earlier request had no answer within %v", e.endpoint, e.timeout)
+		return fmt.Sprintf("at %s: no answer within %v (to an earlier request; this one was not sent)", e.endpoint, e.timeout)
 	}
 	return fmt.Sprintf("at %s: no answer within %v", e.endpoint, e.timeout)
 }
