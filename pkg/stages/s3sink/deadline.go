@@ -76,7 +76,19 @@ func (g *stallGuard) failure(parent context.Context, w *watchdog, endpoint strin
 	return nil
 }
 
-func (g *stallGuard) Do(req *http.Request) (*http.Response, error) {
+// Do runs one request. The transfer manager calls it from goroutines of its own (a
+// multipart upload's parts), out of reach of any recover of ours: a panic in it is
+// turned into the request's error, which is not retried.
+func (g *stallGuard) Do(req *http.Request) (resp *http.Response, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			resp, err = nil, recovered(p)
+		}
+	}()
+	return g.do(req)
+}
+
+func (g *stallGuard) do(req *http.Request) (*http.Response, error) {
 	endpoint := req.URL.Scheme + "://" + req.URL.Host
 	if d := g.down.Load(); d != nil {
 		closeBody(req)
@@ -173,10 +185,12 @@ func (b *watchedBody) Close() error {
 	return err
 }
 
-// notRetried keeps the SDK's retryer from retrying a request that had no answer.
+// notRetried keeps the SDK's retryer from retrying a request that had no answer,
+// or that panicked (a bug: another attempt would only panic again).
 func notRetried(err error) aws.Ternary {
 	var e *noAnswerError
-	if errors.As(err, &e) {
+	var p *panicError
+	if errors.As(err, &e) || errors.As(err, &p) {
 		return aws.FalseTernary
 	}
 	return aws.UnknownTernary

@@ -15,12 +15,18 @@ import (
 )
 
 // upload sends a table's files, a few at a time. The first failure stops the rest
-// and is returned naming the table, the object and the store's answer.
+// and is returned naming the table, the object and the store's answer; a panic in
+// an upload is such a failure too.
 func (s *sink) upload(ctx context.Context, table string, files []localFile) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(filesInFlight)
 	for _, f := range files {
-		g.Go(func() error {
+		g.Go(func() (err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					err = fmt.Errorf("table %s: upload %s: %w", table, s.url(f.key), recovered(p))
+				}
+			}()
 			if err := gctx.Err(); err != nil {
 				return err // an earlier file failed: that is the error to report
 			}
