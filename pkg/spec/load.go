@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/ecomrun/ecomrun/pkg/diag"
 )
@@ -61,7 +62,19 @@ func load(file string, src []byte, lookupEnv func(string) (string, bool)) (*Spec
 	}
 	doc, diags := parse(file, src)
 	if diags.HasErrors() {
-		return nil, diags.Sort(), nil
+		// A syntax error's diagnostic quotes its source line, which may be a token's:
+		// the secrets come from the text, and from the tree when one was parsed
+		// (the error is in a second document).
+		secrets := rawSecrets(file, src, lookupEnv)
+		if doc != nil {
+			_, vars := interpolate(doc, lookupEnv)
+			for _, v := range collectSecrets(doc, vars, lookupEnv) {
+				if !slices.Contains(secrets, v) {
+					secrets = append(secrets, v)
+				}
+			}
+		}
+		return nil, diags.Sort(), secrets
 	}
 	more, secretVars := interpolate(doc, lookupEnv)
 	diags = append(diags, more...)

@@ -3,7 +3,10 @@ package spec
 import (
 	"encoding/json"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -95,3 +98,121 @@ func collectSecrets(doc *document, vars []string, lookupEnv func(string) (string
 	}
 	return out
 }
+
+// secretKeyLine finds a secret key (secretKeys) and the text after it on a line: the
+// key starts the line or follows "- ", "{" or ",", quoted or not. credentials is
+// here too: the file it names holds keys (collectSecrets).
+var secretKeyLine = regexp.MustCompile(`(?:^|[\s{,\[-])["']?(token|password|secret|api_key|secret_access_key|session_token|credentials)["']?[ \t]*:[ \t]+(.*)$`)
+
+// blockIndicator is the value of a key whose text follows on the next lines (|, >-).
+var blockIndicator = regexp.MustCompile(`^[|>][-+0-9]*$`)
+
+// rawSecrets lists the secrets of a spec that does not parse, from its text: the
+// diagnostic of a syntax error quotes the source line, which may hold a token. It is
+// a line-by-line reading, so it takes what looks secret rather than what the tree
+// would say: the value of every secret key (and of the variables it interpolates),
+// the password of every URL once its variables are filled in, and the keys of a
+// credentials file. Masking a little too much is harmless; showing a token is not.
+func rawSecrets(file string, src []byte, lookupEnv func(string) (string, bool)) []string {
+	var out []string
+	add := func(vs ...string) {
+		for _, v := range vs {
+			if v = strings.TrimSpace(v); v != "" && !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	lines := strings.Split(strings.ReplaceAll(string(src), "\r\n", "\n"), "\n")
+	for i, line := range lines {
+		if strings.Contains(line, "$") {
+			expanded, _ := expand(line, lookupEnv)
+			add(redact.URLPasswords(expanded)...)
+		}
+		add(redact.URLPasswords(line)...)
+		m := secretKeyLine.FindStringSubmatchIndex(line)
+		if m == nil {
+			continue
+		}
+		key, rest := line[m[2]:m[3]], line[m[4]:m[5]]
+		inFlow := strings.ContainsAny(line[:m[2]], "{[,")
+		var values []string
+		if blockIndicator.MatchString(strings.TrimSpace(rest)) {
+			values = blockLines(lines[i+1:], m[2])
+		} else {
+			values = scalarText(rest, inFlow)
+		}
+		for _, v := range values {
+			if key == "credentials" {
+				add(redact.CredentialsFile(v)...)
+				if !filepath.IsAbs(v) {
+					add(redact.CredentialsFile(filepath.Join(filepath.Dir(file), v))...)
+				}
+				continue
+			}
+			add(v)
+			if strings.Contains(v, "$") {
+				text, _ := expand(v, func(name string) (string, bool) {
+					val, ok := lookupEnv(name)
+					add(val)
+					return val, ok
+				})
+				add(text)
+			}
+		}
+	}
+	return out
+}
+
+// scalarText is the value a line's text after a key starts with: the text inside
+// its quotes (and for double quotes that text unescaped too, as a message may show
+// it), or plain text up to a comment, and in a flow collection up to the next , } or ].
+func scalarText(rest string, inFlow bool) []string {
+	rest = strings.TrimSpace(rest)
+	if rest == "" {
+		return nil
+	}
+	if q := rest[0]; q == '"' || q == '\'' {
+		for i := 1; i < len(rest); i++ {
+			switch {
+			case rest[i] == '\\' && q == '"':
+				i++
+			case rest[i] == q:
+				if u, err := strconv.Unquote(rest[:i+1]); err == nil && q == '"' {
+					return []string{rest[1:i], u}
+				}
+				return []string{rest[1:i]}
+			}
+		}
+		return []string{rest[1:]} // an unclosed quote: the rest of the line
+	}
+	if i := strings.Index(rest, " #"); i >= 0 {
+		rest = rest[:i]
+	}
+	if inFlow {
+		if i := strings.IndexAny(rest, ",}]"); i >= 0 {
+			rest = rest[:i]
+		}
+	}
+	return []string{rest}
+}
+
+// blockLines are the lines of a block scalar: those after its key that are indented
+// more than the key's column, each on its own and all of them joined.
+func blockLines(lines []string, keyCol int) []string {
+	var out []string
+	for _, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		if indentOf(l) <= keyCol {
+			break
+		}
+		out = append(out, strings.TrimSpace(l))
+	}
+	if len(out) > 1 {
+		out = append(out, strings.Join(out, "\n"), strings.Join(out, " "))
+	}
+	return out
+}
+
+func indentOf(line string) int { return len(line) - len(strings.TrimLeft(line, " \t")) }

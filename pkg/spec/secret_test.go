@@ -106,3 +106,50 @@ func TestReadFileIsBounded(t *testing.T) {
 		t.Errorf("ReadFile(big) = %d bytes, %v", len(b), err)
 	}
 }
+
+// TestSecretsOfASpecThatDoesNotParse: a syntax error's diagnostic quotes its source
+// line, so the secrets are read from the text itself: literal tokens in flow and
+// block style, quoted or not, a block scalar, the variables that feed a token, a
+// URL's password (its variable filled in), and a tree's secrets when only a second
+// document is wrong. A variable used only in a plain field stays plain.
+func TestSecretsOfASpecThatDoesNotParse(t *testing.T) {
+	env := envOf(map[string]string{"MD": "mdtok-RECOGNISABLE", "OTHER": "plain-value-1", "PW": "pw-RECOGNISABLE"})
+	for _, tc := range []struct {
+		name, src string
+		want      []string
+	}{
+		{"open flow mapping", "sinks:\n  - {name: c, kind: motherduck, token: literal-LEAKME-3333\n",
+			[]string{"literal-LEAKME-3333"}},
+		{"flow mapping, more keys", "sinks: [{token: flow-LEAKME-1, database: x}\n",
+			[]string{"flow-LEAKME-1"}},
+		{"block, double quotes, comment", "sinks:\n  - token: \"dq-LEAKME\\u0041\" # the token\n    x: [\n",
+			[]string{`dq-LEAKME\u0041`, "dq-LEAKMEA"}},
+		{"block, single quotes", "sinks:\n  - password: 'sq-LEAKME-2'\n    x: [\n",
+			[]string{"sq-LEAKME-2"}},
+		{"plain with comment", "sinks:\n  - api_key: plain-LEAKME-3 # note\n  x: y: z\n",
+			[]string{"plain-LEAKME-3"}},
+		{"block scalar", "sinks:\n  - token: |\n      line-one-LEAKME\n      line-two-LEAKME\n    kind: x\n  x: y: z\n",
+			[]string{"line-one-LEAKME", "line-two-LEAKME", "line-one-LEAKME\nline-two-LEAKME"}},
+		{"variable feeding a token", "a: ${OTHER}\nsinks:\n  - token: \"${MD}\"\n  x: y: z\n",
+			[]string{"mdtok-RECOGNISABLE"}},
+		{"URL password from a variable", "endpoint: http://u:${PW}@host:9000\nx: y: z\n",
+			[]string{"pw-RECOGNISABLE"}},
+		{"second document", "version: 1\nsinks: [{token: \"${MD}\", password: second-LEAKME}]\n---\nx: [\n",
+			[]string{"mdtok-RECOGNISABLE", "second-LEAKME"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, diags, secrets := load("s.yaml", []byte(tc.src), env)
+			if s != nil || !diags.HasErrors() {
+				t.Fatalf("the spec should not parse: %v", diags)
+			}
+			for _, want := range tc.want {
+				if !slices.Contains(secrets, want) {
+					t.Errorf("secrets %q lack %q", secrets, want)
+				}
+			}
+			if slices.Contains(secrets, "plain-value-1") {
+				t.Errorf("a variable used only in a plain field became a secret: %q", secrets)
+			}
+		})
+	}
+}
