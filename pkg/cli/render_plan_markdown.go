@@ -128,7 +128,9 @@ var mdWords = diffWords{value: code, text: mdText, arrow: "→"}
 
 // Every string from a spec goes through code, mdText or fence before it reaches
 // Markdown: a spec is written by whoever opens the pull request, and its text must
-// not end a code block, a table cell or a row, nor add links or markup.
+// not end a code block, a table cell or a row, nor add links or markup. Secrets
+// are masked in the rendered text (writeMasked), where the redactor also matches
+// them as these functions escaped them (a \| for a pipe, a \_ at a word's edge).
 
 // fence wraps content in a fenced code block whose fence is longer than any run
 // of backticks in the content (CommonMark), so nothing in it can close the block.

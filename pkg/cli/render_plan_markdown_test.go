@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecomrun/ecomrun/pkg/plandiff"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
 )
@@ -142,5 +143,49 @@ sinks:
 	}
 	if got := blocks["sql"]; len(got) != 1 || got[0] != query {
 		t.Errorf("the sql block is\n%q\nwant the whole query\n%q", got, query)
+	}
+}
+
+// TestMarkdownPlanMasksEscapedSecrets: a token with characters Markdown escapes
+// (a pipe, an underscore at a word's edge, a backtick, an ampersand) is masked in
+// the Markdown plan and plan diff, where it shows only in its escaped forms.
+func TestMarkdownPlanMasksEscapedSecrets(t *testing.T) {
+	const token = "tok|LEAKME_x`&<_y"
+	t.Setenv("MD_TOKEN", token)
+	dir := t.TempDir()
+	write := func(name, csvPath string) *spec.Plan {
+		src := `version: 1
+name: md
+source: {kind: thelook, scale: 0.001, seed: 1}
+warehouse: {path: out/w.duckdb}
+tables: [{name: users, where: "email <> '${MD_TOKEN}'"}]
+sinks:
+  - {name: files, kind: csv, path: "` + csvPath + `"}
+  - {name: cloud, kind: motherduck, database: thelook, token: "${MD_TOKEN}"}
+`
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		plan, ds := spec.Check(path)
+		if ds.HasErrors() {
+			t.Fatalf("the spec should be valid: %v", ds)
+		}
+		return plan
+	}
+	old, plan := write("old.yaml", "out/csv"), write("new.yaml", "out/csv-${MD_TOKEN}")
+	var buf bytes.Buffer
+	printPlanMarkdown(&buf, plan, planGraph(plan))
+	printDiffMarkdown(&buf, plandiff.Compare(old, plan))
+	md := buf.String()
+	if !strings.Contains(md, `tok\|LEAKME`) {
+		t.Fatalf("the test is moot: the plan shows no escaped token:\n%s", md)
+	}
+	masked := redactorFor(old, plan).String(md)
+	if strings.Contains(masked, "LEAKME") {
+		t.Errorf("the Markdown plan shows the token:\n%s", masked)
+	}
+	if !strings.Contains(masked, "out/csv-(secret)") {
+		t.Errorf("the sink's path should show the mask:\n%s", masked)
 	}
 }

@@ -36,7 +36,11 @@ const credentialsEnv = "GOOGLE_APPLICATION_CREDENTIALS"
 var urlPassword = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:([^/\s@]+)@`)
 
 // Redactor masks a fixed set of secrets, and any URL's password.
-type Redactor struct{ secrets []string }
+type Redactor struct {
+	secrets []string
+	// quoted match each secret as a format may have escaped it (quotedForm).
+	quoted []*regexp.Regexp
+}
 
 // New masks the given secrets and those of the environment: the well-known
 // credential variables and the keys of the Google credentials file. Each secret
@@ -59,10 +63,55 @@ func New(secrets ...string) *Redactor {
 				r.secrets = append(r.secrets, v)
 			}
 		}
+		if q := quotedForm(s); q != nil && !seen["\x00"+s] {
+			seen["\x00"+s] = true
+			r.quoted = append(r.quoted, q)
+		}
 	}
 	// Longest first: a secret inside another must not leave the rest of it showing.
 	slices.SortStableFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })
 	return r
+}
+
+// entities are the ways HTML, Mermaid and Go's JSON write a character.
+var entities = map[rune][]string{
+	'&': {"&amp;", `\u0026`}, '<': {"&lt;", `\u003c`}, '>': {"&gt;", `\u003e`},
+	'"': {"&quot;", "&#34;", "#quot;"}, '\'': {"&#39;", "&#x27;"},
+	'\n': {" ", `\n`, "\r\n", "<br>"}, '\r': {" ", `\r`}, '\t': {`\t`},
+}
+
+// quotedForm matches a secret as a renderer may have escaped it on the way out:
+// a backslash before any punctuation (Markdown cells and text, DOT and JSON
+// strings, a pipe in a GitHub table), an entity for a character HTML or Mermaid
+// escapes, a space for a line break. Masking the output, not each renderer's
+// input, keeps the net in one place, whatever escaping a renderer chose, even
+// one that depends on the characters around the secret (Markdown's underscore).
+// Nil when the secret has nothing a renderer would escape.
+func quotedForm(s string) *regexp.Regexp {
+	var b strings.Builder
+	special := false
+	for _, c := range s {
+		alts := entities[c]
+		punct := c < utf8.RuneSelf && strings.ContainsRune("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", c)
+		if !punct && alts == nil {
+			b.WriteString(regexp.QuoteMeta(string(c)))
+			continue
+		}
+		special = true
+		b.WriteString("(?:")
+		if punct {
+			b.WriteString(`\\?`)
+		}
+		b.WriteString(regexp.QuoteMeta(string(c)))
+		for _, a := range alts {
+			b.WriteString("|" + regexp.QuoteMeta(a))
+		}
+		b.WriteString(")")
+	}
+	if !special {
+		return nil
+	}
+	return regexp.MustCompile(b.String())
 }
 
 // CredentialsFile returns the secret values of a Google credentials file (a
@@ -150,6 +199,11 @@ func (r *Redactor) mask(s string, at int) (string, int) {
 			}
 			spans = append(spans, span{i + j, i + j + len(secret)})
 			i += j + len(secret)
+		}
+	}
+	for _, q := range r.quoted {
+		for _, m := range q.FindAllStringIndex(s, -1) {
+			spans = append(spans, span{m[0], m[1]})
 		}
 	}
 	for _, m := range urlPassword.FindAllStringSubmatchIndex(s, -1) {

@@ -67,3 +67,28 @@ func TestRedactorMasksEverywhereASecretCanShow(t *testing.T) {
 		t.Errorf("Writer wrote %q", buf.String())
 	}
 }
+
+// TestRedactorMasksEscapedForms: a secret is masked however a renderer escaped
+// it: Markdown (a backslash before a pipe or an edge underscore, an entity), DOT
+// and JSON strings (a backslash before a quote), Mermaid (#quot;), a line break
+// written as a space; the caret of a source line still follows the mask.
+func TestRedactorMasksEscapedForms(t *testing.T) {
+	r := New("tok|LEAK_x", `dq"LEAK\y`, "two\nLEAK-lines", "amp&LEAK<z")
+	for in, want := range map[string]string{
+		"| `a tok\\|LEAK_x b` |":      "| `a (secret) b` |",
+		`where \_tok\|LEAK\_x\_`:      `where \_(secret)\_`,
+		`label="dq\"LEAK\\y"`:         `label="(secret)"`,
+		`A["dq#quot;LEAK\y"]`:         `A["(secret)"]`,
+		"path two LEAK-lines here":    "path (secret) here",
+		"cell amp&amp;LEAK&lt;z.":     "cell (secret).",
+		"json amp\\u0026LEAK\\u003cz": "json (secret)",
+		"tok LEAK x stays":            "tok LEAK x stays",
+	} {
+		if got := r.String(in); got != want {
+			t.Errorf("String(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if masked, col := r.Line(`  x: "tok\|LEAK_x" y`, 20); masked != `  x: "(secret)" y` || col != 17 {
+		t.Errorf("Line = %q, col %d", masked, col)
+	}
+}
