@@ -31,6 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/ecomrun/ecomrun/pkg/failpoint"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
@@ -100,7 +101,9 @@ func newSink(ctx context.Context, k spec.Sink) (*sink, error) {
 
 // Write publishes one table: read the current manifest, write the table locally,
 // upload its files, put the new manifest, then delete the objects neither manifest
-// lists.
+// lists. A crash test kills it at each step: failpoints sink.<name>.<table>.staged
+// (local files written), .uploaded (after each object), .manifest (published,
+// earlier runs' objects still there) and .removed.
 func (s *sink) Write(ctx context.Context, run *stages.Run, t *spec.TablePlan) error {
 	if err := s.credentials(ctx); err != nil {
 		return err
@@ -119,6 +122,8 @@ func (s *sink) Write(ctx context.Context, run *stages.Run, t *spec.TablePlan) er
 	if err != nil {
 		return fmt.Errorf("table %s: %w", t.Name, err)
 	}
+	point := "sink." + s.name + "." + t.Name
+	failpoint.Hit(point + ".staged")
 	m := s.manifest(run.ID, t.Name, files)
 	if err := s.upload(ctx, t.Name, files); err != nil {
 		return s.abandon(ctx, m, err)
@@ -126,12 +131,14 @@ func (s *sink) Write(ctx context.Context, run *stages.Run, t *spec.TablePlan) er
 	if err := s.publish(ctx, folder, m); err != nil {
 		return err
 	}
+	failpoint.Hit(point + ".manifest")
 	for _, o := range m.Objects {
 		run.Report.AddOutput(report.Output{Sink: s.name, Table: t.Name, Path: s.url(o.Key), Rows: o.Rows, Bytes: o.Bytes, SHA256: o.SHA256})
 	}
 	if err := s.removeStale(ctx, folder, old, m); err != nil {
 		return fmt.Errorf("table %s: published run %s, but could not remove the objects of earlier runs: %w", t.Name, run.ID, err)
 	}
+	failpoint.Hit(point + ".removed")
 	return nil
 }
 

@@ -12,11 +12,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/ecomrun/ecomrun/pkg/failpoint"
 )
 
 // upload sends a table's files, a few at a time. The first failure stops the rest
 // and is returned naming the table, the object and the store's answer; a panic in
-// an upload is such a failure too.
+// an upload is such a failure too. Failpoint sink.<name>.<table>.uploaded is passed
+// after each object is in the store.
 func (s *sink) upload(ctx context.Context, table string, files []localFile) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(filesInFlight)
@@ -33,6 +36,7 @@ func (s *sink) upload(ctx context.Context, table string, files []localFile) erro
 			if err := s.uploadFile(gctx, f); err != nil {
 				return fmt.Errorf("table %s: upload %s: %w", table, s.url(f.key), s.explain(err))
 			}
+			failpoint.Hit("sink." + s.name + "." + table + ".uploaded")
 			return nil
 		})
 	}
