@@ -1,8 +1,10 @@
 package atomicfile
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 )
@@ -31,5 +33,33 @@ func TestWriteRespectsTheUmaskAndReplaces(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*")); len(left) > 0 {
 		t.Fatalf("temporary files left: %v", left)
+	}
+}
+
+// TestWriteFlushesTheFolderAfterTheRename: the folder is flushed once per write,
+// when the new content is already in place under the target's name (after the
+// rename, not before), and an error flushing it is the write's error.
+func TestWriteFlushesTheFolderAfterTheRename(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "manifest.json")
+	var synced []string
+	real := syncDir
+	defer func() { syncDir = real }()
+	syncDir = func(d string) error {
+		b, _ := os.ReadFile(path)
+		synced = append(synced, d+" "+string(b))
+		return real(d)
+	}
+	for _, data := range []string{"first", "second"} {
+		if err := Write(path, []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := []string{dir + " first", dir + " second"}; !slices.Equal(synced, want) {
+		t.Fatalf("folder flushes %q, want %q", synced, want)
+	}
+	syncDir = func(string) error { return syscall.EIO }
+	if err := Write(path, []byte("third")); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("a failed folder flush gave %v, want EIO", err)
 	}
 }
