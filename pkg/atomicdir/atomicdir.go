@@ -5,7 +5,9 @@
 // The next content is built in a sibling folder that starts as hard links to every
 // file of the current one, then the two folders are exchanged with one
 // renameat2(RENAME_EXCHANGE) call. The folder keeps its path and stays a plain
-// folder; what a killed run leaves beside it is swept by the next Update.
+// folder; what a killed run leaves beside it is swept by the next run's Sweep.
+// Where the file system cannot exchange two folders, two renames do it, and a kill
+// between them leaves the folder absent: Sweep then puts the old content back.
 package atomicdir
 
 import (
@@ -71,9 +73,30 @@ func Update(dir, tag string, build func(next string) error) error {
 
 // Sweep removes the work folders that Updates of dir killed before they finished
 // left beside it. Call it before the first Update of a run, while no Update of dir runs.
+//
+// An Update killed between swapByRenames' two renames leaves dir absent and its old
+// content in a ".old" work folder: Sweep renames that back to dir first, so the
+// kill leaves the old generation, as a kill anywhere else does, instead of none.
 func Sweep(dir string) error {
-	left, err := filepath.Glob(workPath(filepath.Clean(dir), "*"))
+	dir = filepath.Clean(dir)
+	left, err := filepath.Glob(workPath(dir, "*"))
 	if err != nil {
+		return err
+	}
+	switch _, err := os.Lstat(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		for _, p := range left {
+			if strings.HasSuffix(p, oldSuffix) {
+				if err := os.Rename(p, dir); err != nil {
+					return fmt.Errorf("restore %s: %w", dir, err)
+				}
+				if err := syncDir(filepath.Dir(dir)); err != nil {
+					return err
+				}
+				break
+			}
+		}
+	case err != nil:
 		return err
 	}
 	for _, p := range left {
@@ -119,11 +142,14 @@ func linkTree(src, dst string) error {
 	})
 }
 
+// oldSuffix marks the work folder that holds dir's old content during swapByRenames.
+const oldSuffix = ".old"
+
 // swapByRenames is the fallback where the file system cannot exchange two names
 // (some network file systems): dir is absent for the moment between two renames,
-// but never holds a mix of old and new.
+// but never holds a mix of old and new; after a kill there, Sweep restores it.
 func swapByRenames(dir, next string) error {
-	old := next + ".old"
+	old := next + oldSuffix
 	if err := os.Rename(dir, old); err != nil {
 		return err
 	}

@@ -153,3 +153,64 @@ func TestKilledAtRandomMomentsLeavesOneWholeGeneration(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepRestoresWhatAKillBetweenTwoRenamesLeft: where folders cannot be
+// exchanged in one call, swapByRenames moves the folder aside, then the new one in.
+// A kill between the two leaves no folder, the old content in ".next-TAG.old" and
+// the new in ".next-TAG": Sweep puts the old generation back, whole, and removes
+// the rest. With the folder in place, an ".old" leftover is only removed.
+func TestSweepRestoresWhatAKillBetweenTwoRenamesLeft(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "csv")
+	publish := func(gen string) {
+		t.Helper()
+		if err := Update(dir, gen, func(next string) error {
+			for _, name := range []string{"a.csv", "_manifest"} {
+				if err := replace(next, name, gen); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish("1")
+
+	// The state swapByRenames leaves after its first rename, for generation 2.
+	next := workPath(dir, "2")
+	if err := os.Rename(dir, next+oldSuffix); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(next, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(next, "a.csv"), "2")
+	write(t, filepath.Join(next, "_manifest"), "2")
+
+	if err := Sweep(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.csv", "_manifest"} {
+		if got := read(t, filepath.Join(dir, name)); got != "1" {
+			t.Errorf("after Sweep %s holds generation %q, want the old one, 1", name, got)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), ".csv.next-*")); len(left) != 0 {
+		t.Errorf("Sweep left %v", left)
+	}
+
+	// A kill after the second rename: the new folder is in place, the old one beside it.
+	publish("3")
+	if err := os.Mkdir(workPath(dir, "4")+oldSuffix, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := Sweep(dir); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, filepath.Join(dir, "_manifest")); got != "3" {
+		t.Errorf("after Sweep the folder holds generation %q, want 3", got)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), ".csv.next-*")); len(left) != 0 {
+		t.Errorf("Sweep left %v", left)
+	}
+}
