@@ -3,6 +3,7 @@ package thelook
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -48,6 +49,8 @@ var damages = map[string][]damage{
 			edit: func(_ *world, r row, set func(string, any)) { set("age", int64(7+r.key%2*114)) }},
 		{kind: "null_required", rules: []string{"created_at_not_null"}, fits: userWithoutOrders,
 			edit: func(_ *world, _ row, set func(string, any)) { set("created_at", nil) }},
+		{kind: "email_malformed", rules: []string{"email_format"}, fits: userWithoutOrders,
+			edit: func(_ *world, r row, set func(string, any)) { set("email", malformedEmail(r.str("email"), r.key)) }},
 		{kind: "duplicate_key", rules: []string{"id_unique"}, fits: userWithoutOrders},
 	},
 	"orders": {
@@ -92,6 +95,16 @@ var damages = map[string][]damage{
 
 func always(*world, row) bool { return true }
 
+// malformedEmail drops the '@' (jamessmithgmail.com) or, for odd keys, the
+// domain (jamessmith@).
+func malformedEmail(email string, key int64) string {
+	local, domain, _ := strings.Cut(email, "@")
+	if key%2 == 1 {
+		return local + "@"
+	}
+	return local + domain
+}
+
 // userWithoutOrders: nothing refers to a user without orders (ghost sessions have no user).
 func userWithoutOrders(w *world, r row) bool {
 	var g rng
@@ -114,6 +127,7 @@ func (r row) col(name string) arrow.Array { return r.rec.Column(r.cols[name]) }
 func (r row) null(name string) bool       { return r.col(name).IsNull(r.i) }
 func (r row) float(name string) float64   { return r.col(name).(*array.Float64).Value(r.i) }
 func (r row) time(name string) int64      { return int64(r.col(name).(*array.Timestamp).Value(r.i)) }
+func (r row) str(name string) string      { return r.col(name).(*array.String).Value(r.i) }
 
 // defects decides which rows of one table to damage.
 type defects struct {

@@ -18,7 +18,7 @@ import (
 // the relationships that catch orphans and the items of rejected orders.
 const defectsSpec = `version: 1
 name: defects
-source: {kind: thelook, scale: 0.01, seed: 42, defects: 0.01}
+source: {kind: thelook, scale: 0.01, seed: 42, defects: %v}
 warehouse: {path: %q}
 tables:
   - name: distribution_centers
@@ -34,24 +34,27 @@ tables:
 // quarantine.<table> with the generator's record: the same keys, each with
 // exactly the rules its defect breaks, and no other row; every other row loaded.
 // Without the relationships, orphans and the items of rejected orders load.
+// At the highest rate every kind of defect shows, users' rarer ones too.
 func TestDefectsQuarantinedExactly(t *testing.T) {
+	const relationships = "    enable: [user_id_references]\n"
 	for _, tc := range []struct {
 		name           string
+		rate           float64
 		orders, items  string
 		events         string
 		wantCascade    bool
 		wantOrphanRule bool
 	}{
-		{"with relationships", "    enable: [user_id_references]\n", "    enable: [order_id_references]\n",
-			"    enable: [user_id_references]\n", true, true},
-		{"without relationships", "", "", "", false, false},
+		{"with relationships", 0.01, relationships, "    enable: [order_id_references]\n", relationships, true, true},
+		{"without relationships", 0.01, "", "", "", false, false},
+		{"every kind", 0.1, relationships, "    enable: [order_id_references]\n", relationships, true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			db := filepath.Join(dir, "ecom.duckdb")
 			plan := enginetest.Compile(t, filepath.Join(dir, "defects.yaml"),
-				fmt.Sprintf(defectsSpec, db, tc.orders, tc.items, tc.events))
-			opt := thelook.Options{Scale: 0.01, Seed: 42, Defects: 0.01}
+				fmt.Sprintf(defectsSpec, tc.rate, db, tc.orders, tc.items, tc.events))
+			opt := thelook.Options{Scale: 0.01, Seed: 42, Defects: tc.rate}
 			record := map[string][]thelook.Defect{}
 			for _, table := range thelook.Tables {
 				d, err := thelook.Defects(table, opt)
@@ -74,6 +77,15 @@ func TestDefectsQuarantinedExactly(t *testing.T) {
 			}
 			if cascade == 0 || orphans == 0 {
 				t.Fatalf("record has %d items of damaged orders and %d orphan orders; the scale is too small to test them", cascade, orphans)
+			}
+			if tc.rate == 0.1 {
+				for table, kinds := range everyKind {
+					for _, kind := range kinds {
+						if !slices.ContainsFunc(record[table], func(d thelook.Defect) bool { return d.Kind == kind }) {
+							t.Errorf("%s: no %s defect at rate %v", table, kind, tc.rate)
+						}
+					}
+				}
 			}
 
 			rep := enginetest.Apply(t, plan)
@@ -114,6 +126,16 @@ func TestDefectsQuarantinedExactly(t *testing.T) {
 			}
 		})
 	}
+}
+
+// everyKind lists the defects of each table (defects.go), each of which the
+// highest rate must show.
+var everyKind = map[string][]string{
+	"users":           {"age_out_of_range", "null_required", "email_malformed", "duplicate_key"},
+	"orders":          {"status_unknown", "shipped_before_created", "orphan_user", "duplicate_key"},
+	"order_items":     {"negative_price", "status_unknown", "null_required", "duplicate_key", "order_rejected"},
+	"inventory_items": {"negative_cost", "department_unknown", "duplicate_key"},
+	"events":          {"browser_unknown", "null_required", "sequence_zero", "orphan_user", "duplicate_key"},
 }
 
 // activeRules says whether a table's effective rule rejects rows.

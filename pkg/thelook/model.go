@@ -109,6 +109,13 @@ func between(column string, min, max any) rules.Rule {
 	return rules.Rule{Name: column + "_range", Check: rules.Range, Column: column, Min: min, Max: max}
 }
 
+// emailFormat is the shape of every thelook email, lower-cased first name + last
+// name, '@', a free-mail domain, checked leniently so no genuine one is rejected:
+// one '@' between a local part and a domain with a dot, no whitespace. The
+// generator's names are plain ASCII words, as are the Faker en_US names of the
+// original; an apostrophe or a hyphen (O'Brien, Smith-Jones) would pass.
+const emailFormat = `[^@\s]+@[^@\s]+\.[^@\s]+`
+
 func expr(name, sql string) rules.Rule {
 	return rules.Rule{Name: name, Check: rules.Expression, SQL: sql}
 }
@@ -184,6 +191,7 @@ var users = &Model{
 	Rules: []rules.Rule{
 		accepted("gender", Genders...), between("age", 12, 70), accepted("traffic_source", UserTrafficSources...),
 		between("latitude", -90, 90), between("longitude", -180, 180),
+		{Name: "email_format", Check: rules.Pattern, Column: "email", Pattern: emailFormat},
 	},
 }
 

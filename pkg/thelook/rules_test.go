@@ -2,6 +2,7 @@ package thelook
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -94,6 +95,16 @@ func violations(t *table, r rules.Rule, tables map[string]*table) ([]string, err
 		for i := range t.rows {
 			v := t.get(i, r.Column)
 			if v != nil && (r.Min != nil && number(v) < number(r.Min) || r.Max != nil && number(v) > number(r.Max)) {
+				fail(i, v)
+			}
+		}
+	case rules.Pattern:
+		re, err := regexp.Compile(`^(?:` + r.Pattern + `)$`)
+		if err != nil {
+			return nil, err
+		}
+		for i := range t.rows {
+			if v := t.get(i, r.Column); v != nil && !re.MatchString(v.(string)) {
 				fail(i, v)
 			}
 		}
