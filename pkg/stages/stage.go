@@ -99,7 +99,8 @@ type tableState struct {
 	files *filesState
 }
 
-// NewRun builds the source and sinks a plan names, creates the warehouse schemas
+// NewRun builds the source and sinks a plan names, drops the Arrow copies a killed
+// run left (Warehouse.DropArrowCopies), creates the warehouse schemas
 // the stages share (once, here: concurrent creates conflict in DuckDB's catalog) and
 // reads the incremental tables' watermarks, forgetting those of the tables
 // fullRefresh names. It fails on a kind no package registered.
@@ -121,6 +122,12 @@ func NewRun(ctx context.Context, id string, plan *spec.Plan, wh *warehouse.Wareh
 	}
 	for _, t := range plan.Tables {
 		run.tables[t.Name] = &tableState{}
+	}
+	// A run killed in a filtered ingest leaves its Arrow copy table behind, which no
+	// later cleanup would name; the working tables of this plan's tables are dropped
+	// by Cleanup, when this run ends.
+	if err := wh.DropArrowCopies(ctx); err != nil {
+		return nil, err
 	}
 	for _, schema := range []string{QuarantineSchema, StateSchema} {
 		if err := wh.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+sqlq.Ident(schema)); err != nil {

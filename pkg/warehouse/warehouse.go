@@ -185,7 +185,7 @@ func (w *Warehouse) CreateFromArrow(ctx context.Context, relation string, r arra
 	defer conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+view)
 	statements := []string{fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", relation, query(view))}
 	if filtered {
-		copied := sqlq.Ident(fmt.Sprintf("_ecomrun_arrow_copy_%d", seq))
+		copied := sqlq.Ident(fmt.Sprintf("%s%d", arrowCopyPrefix, seq))
 		defer conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+copied)
 		statements = []string{
 			fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM %s", copied, view),
@@ -203,6 +203,40 @@ func (w *Warehouse) CreateFromArrow(ctx context.Context, relation string, r arra
 	var n int64
 	err = conn.QueryRowContext(ctx, "SELECT count(*) FROM "+relation).Scan(&n)
 	return n, err
+}
+
+// arrowCopyPrefix names the tables CreateFromArrow copies a filtered stream into.
+const arrowCopyPrefix = "_ecomrun_arrow_copy_"
+
+// DropArrowCopies drops every table CreateFromArrow copied a stream into and did
+// not drop: a process killed between its two statements never runs the deferred
+// DROP, and the copy, as large as the table read, would stay in the file for good.
+// A run calls it when it opens the warehouse, before any ingest, since it would
+// drop the copy of an ingest under way too.
+func (w *Warehouse) DropArrowCopies(ctx context.Context) error {
+	rows, err := w.DB.QueryContext(ctx, `SELECT table_name FROM duckdb_tables()
+		WHERE database_name = current_database() AND schema_name = current_schema() AND starts_with(table_name, ?)`, arrowCopyPrefix)
+	if err != nil {
+		return err
+	}
+	var left []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		left = append(left, name)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for _, name := range left {
+		if err := w.Exec(ctx, "DROP TABLE IF EXISTS "+sqlq.Ident(name)); err != nil {
+			return fmt.Errorf("drop %s, left by a killed run: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // Tx runs fn in a transaction, committed when fn returns nil.

@@ -183,3 +183,37 @@ func TestSecondOpenSaysTheWarehouseIsInUse(t *testing.T) {
 		t.Fatalf("Open with '?' in the path = %v, want a clear refusal", err)
 	}
 }
+
+// TestDropArrowCopiesSweepsWhatAKilledIngestLeft: the copy tables a filtered
+// ingest killed between its two statements leaves are dropped, and nothing else:
+// not a table whose name only looks alike, not the tables of the warehouse.
+func TestDropArrowCopiesSweepsWhatAKilledIngestLeft(t *testing.T) {
+	ctx := context.Background()
+	w := open(t)
+	for _, q := range []string{
+		"CREATE TABLE _ecomrun_arrow_copy_7 AS SELECT 1 AS id",
+		"CREATE TABLE _ecomrun_arrow_copy_12 AS SELECT 1 AS id",
+		"CREATE TABLE _ecomrun_arrow_copyist AS SELECT 1 AS id",
+		"CREATE TABLE users AS SELECT 1 AS id",
+	} {
+		if err := w.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.DropArrowCopies(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for table, want := range map[string]bool{"_ecomrun_arrow_copy_7": false, "_ecomrun_arrow_copy_12": false, "_ecomrun_arrow_copyist": true, "users": true} {
+		if got, err := w.Exists(ctx, "", "main", table); err != nil || got != want {
+			t.Errorf("%s exists: %v (%v), want %v", table, got, err, want)
+		}
+	}
+	// A filtered ingest still works, and drops its own copy.
+	if _, err := w.CreateFromArrow(ctx, "numbers", numbers(10), func(from string) string { return "SELECT * FROM " + from + " WHERE id < 5" }, true); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := w.DB.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, '_ecomrun_arrow_copy_')").Scan(&n); err != nil || n != 0 {
+		t.Errorf("copies left after an ingest: %d (%v)", n, err)
+	}
+}
