@@ -23,8 +23,9 @@ import (
 
 // The tests run the real client library against goccy/bigquery-emulator, a BigQuery
 // implementation of its own (REST, SQL through googlesqlite). Building it takes
-// minutes, so scripts/bigquery-emulator.sh builds it once into a cache folder and
-// `make test` runs that first; ECOMRUN_BIGQUERY_EMULATOR may name the binary.
+// minutes, so `make bigquery-emulator` (scripts/bigquery-emulator.sh) builds it once
+// into a cache folder and `make test` runs that first; the tests themselves never
+// build or install anything.
 
 const (
 	testProject = "ecomrun-test"
@@ -33,28 +34,35 @@ const (
 	testSeed    = 7
 )
 
-// emulatorBinary finds the emulator, building it if need be. A missing emulator
-// fails the test with the command that builds it: these tests never skip.
+// emulatorVersion is the emulator scripts/bigquery-emulator.sh builds.
+const emulatorVersion = "v0.8.1"
+
+// emulatorBinary finds the emulator: $ECOMRUN_BIGQUERY_EMULATOR, else the binary
+// scripts/bigquery-emulator.sh caches in ${ECOMRUN_CACHE:-$HOME/.cache/ecomrun}. A
+// missing emulator fails the test with the command that builds it: these tests never
+// skip, and never build it themselves.
 func emulatorBinary(t *testing.T) string {
 	t.Helper()
+	const build = "run make bigquery-emulator (or set ECOMRUN_BIGQUERY_EMULATOR)"
 	if p := os.Getenv("ECOMRUN_BIGQUERY_EMULATOR"); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("ECOMRUN_BIGQUERY_EMULATOR=%s: %v (build it with scripts/bigquery-emulator.sh)", p, err)
+			t.Fatalf("ECOMRUN_BIGQUERY_EMULATOR=%s: %v: %s", p, err, build)
 		}
 		return p
 	}
-	script, err := filepath.Abs("../../../scripts/bigquery-emulator.sh")
-	if err != nil {
-		t.Fatal(err)
+	cache := os.Getenv("ECOMRUN_CACHE")
+	if cache == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			t.Fatalf("the BigQuery emulator: no home folder to find its cache in (%v): %s", err, build)
+		}
+		cache = filepath.Join(home, ".cache", "ecomrun")
 	}
-	var stderr bytes.Buffer
-	cmd := exec.Command("bash", script)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("the BigQuery emulator is missing and %s could not build it: %v\n%s\nbuild it with: bash scripts/bigquery-emulator.sh (or point ECOMRUN_BIGQUERY_EMULATOR at a binary)", script, err, stderr.String())
+	p := filepath.Join(cache, "bigquery-emulator-"+emulatorVersion, "bigquery-emulator")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("the BigQuery emulator is not built (no %s): %s", p, build)
 	}
-	return strings.TrimSpace(string(out))
+	return p
 }
 
 // freePort returns a port nothing listens on, as far as anyone can tell.
