@@ -36,13 +36,16 @@ func sourceDataset(s spec.Source, table string) (namespace, name string) {
 func duckdbNamespace(path string) string { return "duckdb://" + absPath(path) }
 
 // outputDataset names a file or object a sink wrote, from the path the report
-// gives it: a local path, s3://bucket/key, or <database>#<schema>.<table>.
+// gives it: a local path, s3://bucket/key, or <database>#<schema>.<table>. A
+// table follows the last '#' and holds no '/', so a '#' in a folder's name
+// (run#2/csv/orders.csv, run#2/copy.duckdb#main.orders) is part of the path.
 func outputDataset(path string) (namespace, name string) {
 	if rest, ok := strings.CutPrefix(path, "s3://"); ok {
 		bucket, key, _ := strings.Cut(rest, "/")
 		return "s3://" + bucket, key
 	}
-	if db, table, ok := strings.Cut(path, "#"); ok {
+	if i := strings.LastIndex(path, "#"); i >= 0 && !strings.ContainsRune(path[i+1:], '/') {
+		db, table := path[:i], path[i+1:]
 		if strings.HasPrefix(db, "md:") {
 			return db, table
 		}
