@@ -134,12 +134,16 @@ func (x *filesExtract) csv(ctx context.Context, c spec.CSV, onMalformed string) 
 	}
 	rejects, scan := "_ecomrun_csv_rejects_"+x.t.Name, "_ecomrun_csv_scan_"+x.t.Name
 	from := d.reader(x.path, rejects, scan)
-	q := x.convert(from, func(col thelook.Column) string {
+	q, err := x.convert(from, func(col thelook.Column) string {
 		if !have[col.Name] {
 			return ""
 		}
 		return "VARCHAR"
 	}, "")
+	if err != nil {
+		<-done
+		return err
+	}
 	err = x.exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", x.staged, q))
 	if err == nil {
 		err = x.harvest(ctx, "NULL")
@@ -191,7 +195,8 @@ func (x *filesExtract) accounted(ctx context.Context, records int64) error {
 // convert is the staging query: each model column converted exactly from the file's
 // column (read as srcType(col); "" when the file lacks it), the set-aside values in
 // _ecomrun_aside, and the spec's filter, which never drops a row with a set-aside value.
-func (x *filesExtract) convert(from string, srcType func(thelook.Column) string, rowExpr string) string {
+// A filter that cannot be written in DuckDB's SQL is an error, never dropped.
+func (x *filesExtract) convert(from string, srcType func(thelook.Column) string, rowExpr string) (string, error) {
 	var inner, outer, bad, entries []string
 	for i, col := range x.t.Model.Columns {
 		q := sqlq.Ident(col.Name)
@@ -228,7 +233,12 @@ func (x *filesExtract) convert(from string, srcType func(thelook.Column) string,
 	}
 	q := fmt.Sprintf("SELECT %s FROM (SELECT %s FROM %s)", strings.Join(outer, ", "), strings.Join(inner, ", "), from)
 	var where []string
-	if w, err := x.t.WhereSQL(sqlexpr.DuckDB); err == nil && w != "" {
+	w, err := x.t.WhereSQL(sqlexpr.DuckDB)
+	if err != nil {
+		// Reading every row instead would load what the where: keeps out.
+		return "", err
+	}
+	if w != "" {
 		where = append(where, "("+w+")")
 	}
 	if b := x.run.Bound(x.t.Name); b != nil {
@@ -240,7 +250,7 @@ func (x *filesExtract) convert(from string, srcType func(thelook.Column) string,
 	if x.t.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", x.t.Limit)
 	}
-	return q
+	return q, nil
 }
 
 // harvest moves the set-aside values out of the staged table into the aside
@@ -318,7 +328,10 @@ func (x *filesExtract) parquet(ctx context.Context) error {
 	if err := x.missing(have); err != nil {
 		return err
 	}
-	q := x.convert(from, func(col thelook.Column) string { return types[col.Name] }, "file_row_number + 1")
+	q, err := x.convert(from, func(col thelook.Column) string { return types[col.Name] }, "file_row_number + 1")
+	if err != nil {
+		return err
+	}
 	if err := x.exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", x.staged, q)); err != nil {
 		return err
 	}

@@ -1,0 +1,71 @@
+package stages
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
+	"github.com/ecomrun/ecomrun/pkg/warehouse"
+)
+
+// TestFilesSourceFailsOnAWhereItCannotApply: when a table's where: cannot be
+// turned into SQL, the files source fails the extract, for CSV and Parquet alike,
+// instead of reading every row as if there were no filter.
+func TestFilesSourceFailsOnAWhereItCannotApply(t *testing.T) {
+	for _, format := range []string{"csv", "parquet"} {
+		t.Run(format, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			in := filepath.Join(dir, "in")
+			if err := os.Mkdir(in, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			src := "version: 1\nname: where\nsource: {kind: files, dir: " + in + ", format: " + format + "}\nwarehouse: {path: " +
+				filepath.Join(dir, "w.duckdb") + "}\ntables: [{name: distribution_centers, where: \"id > 1\"}]\n"
+			s, diags := spec.Load("where.yaml", []byte(src), nil)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			plan, diags := spec.Compile(s)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			wh, err := warehouse.Open(ctx, s.Warehouse.Path, warehouse.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer wh.Close()
+			// Two rows of the model's columns, written by DuckDB in the source's format.
+			table := &plan.Tables[0]
+			cols := table.Model.ColumnNames()
+			sel := make([]string, len(cols))
+			for i, c := range cols {
+				sel[i] = "NULL AS " + c
+			}
+			sel[0] = "i AS id"
+			file := filepath.Join(in, table.Name+"."+format)
+			if err := wh.Exec(ctx, "COPY (SELECT "+strings.Join(sel, ", ")+" FROM range(1, 3) t(i)) TO '"+file+"' (FORMAT "+format+")"); err != nil {
+				t.Fatal(err)
+			}
+			// A where the spec's checks would have refused, as a later change might let through.
+			table.Where = "id >"
+			if _, err := table.WhereSQL(sqlexpr.DuckDB); err == nil {
+				t.Fatal("the test is moot: the where translates")
+			}
+			run, err := NewRun(ctx, "r1", plan, wh, nil, func(string) bool { return false })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer run.Cleanup(ctx)
+			_, err = run.source.Extract(ctx, run, table, stagedRelation(table.Name))
+			if err == nil || !strings.Contains(err.Error(), "where") {
+				n, _ := wh.Count(ctx, stagedRelation(table.Name))
+				t.Fatalf("extract with a broken where: %v (%d rows staged), want the where's error", err, n)
+			}
+		})
+	}
+}
