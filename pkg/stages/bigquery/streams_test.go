@@ -155,10 +155,11 @@ func (s *arrowServer) ReadRows(req *storagepb.ReadRowsRequest, srv storagepb.Big
 }
 
 // streamSource is a bigquery Source whose Storage Read API client talks to addr.
-func streamSource(tb testing.TB, addr string, streams int) *Source {
+func streamSource(tb testing.TB, addr string, streams int, opts ...Option) *Source {
 	tb.Helper()
-	s, err := New(spec.Source{Project: "p", Endpoint: "http://127.0.0.1:1", Streams: streams},
-		WithStorageEndpoint(option.WithEndpoint(addr), option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials()))))
+	opts = append([]Option{WithStorageEndpoint(option.WithEndpoint(addr),
+		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())))}, opts...)
+	s, err := New(spec.Source{Project: "p", Endpoint: "http://127.0.0.1:1", Streams: streams}, opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
