@@ -45,14 +45,17 @@ type arrowServer struct {
 	// fail (under mu) makes a stream end with an error; failed counts the times.
 	fail   failure
 	failed atomic.Int32
+	// stallSessions makes CreateReadSession never answer, until the call ends.
+	stallSessions atomic.Bool
 }
 
 // failure makes stream end with code after that many batches, once or on every call;
-// stream -1 is none.
+// stream -1 is none. A stall failure stops answering there instead, until the call ends.
 type failure struct {
 	stream, after int
 	code          codes.Code
 	once          bool
+	stall         bool
 }
 
 func (s *arrowServer) breakStream(f failure) {
@@ -104,6 +107,10 @@ func newArrowServer(tb testing.TB, table string, opt thelook.Options) (*arrowSer
 }
 
 func (s *arrowServer) CreateReadSession(ctx context.Context, req *storagepb.CreateReadSessionRequest) (*storagepb.ReadSession, error) {
+	if s.stallSessions.Load() {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
 	n := int(req.GetMaxStreamCount())
 	s.asked.Store(int32(n))
 	k := max(1, min(n, len(s.batches)))
@@ -141,6 +148,10 @@ func (s *arrowServer) ReadRows(req *storagepb.ReadRowsRequest, srv storagepb.Big
 	for j, b := range streams[i] {
 		if i == f.stream && j == f.after && (!f.once || s.failed.Load() == 0) {
 			s.failed.Add(1)
+			if f.stall {
+				<-srv.Context().Done()
+				return srv.Context().Err()
+			}
 			return status.Errorf(f.code, "the test breaks stream %d after %d batches", i, j)
 		}
 		if offset += b.rows; offset <= req.GetOffset() {
