@@ -110,7 +110,7 @@ func newStreamsReader(ctx context.Context, rc *storage.BigQueryReadClient, sessi
 					return
 				}
 				st := &rowStream{ctx: ctx, rc: rc, name: streams[i].GetName(), policy: p}
-				if err := r.read(st, schemaMsg); err != nil {
+				if err := r.readStream(st, schemaMsg); err != nil {
 					r.fail(fmt.Errorf("storage read API: stream %d of %d (%s) failed after %d rows: %w",
 						i+1, len(streams), st.name, st.offset, reason(ctx, err)))
 					return
@@ -118,6 +118,7 @@ func newStreamsReader(ctx context.Context, rc *storage.BigQueryReadClient, sessi
 			}
 		}()
 	}
+	// Waits and closes, which cannot panic: the workers recover their own panics.
 	go func() {
 		r.workers.Wait()
 		close(r.batches)
@@ -129,6 +130,24 @@ func (r *streamsReader) fail(err error) {
 	if r.failed.CompareAndSwap(nil, &err) {
 		r.stop(err)
 	}
+}
+
+// readStream reads one stream. A panic on the way (in the client library, the gRPC
+// stack or the Arrow decoder) fails the table like any failure of the stream, in one
+// line, instead of ending the process without cleanup.
+func (r *streamsReader) readStream(st *rowStream, schemaMsg []byte) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			st.close()
+			err = panicked(p)
+		}
+	}()
+	return r.read(st, schemaMsg)
+}
+
+// panicked is a recovered panic as an error of one line.
+func panicked(p any) error {
+	return fmt.Errorf("panic: %s", strings.ReplaceAll(fmt.Sprint(p), "\n", " "))
 }
 
 // read decodes one stream and sends its batches on, checking that the rows decoded
@@ -230,7 +249,16 @@ type rowStream struct {
 	err    error // the failure behind a Read error, for cause
 }
 
-func (s *rowStream) Read(p []byte) (int, error) {
+func (s *rowStream) Read(p []byte) (n int, err error) {
+	// The Arrow reader calling Read recovers panics into an "invalid message" error;
+	// one under Read (the client library, gRPC) is the stream's failure, said as such.
+	defer func() {
+		if x := recover(); x != nil {
+			s.close()
+			s.err = panicked(x)
+			n, err = 0, s.err
+		}
+	}()
 	for s.buf.Len() == 0 {
 		if err := s.fill(); err != nil {
 			if err != io.EOF {

@@ -1,11 +1,19 @@
 package bigquery
 
 import (
+	"bytes"
 	"context"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	gbq "cloud.google.com/go/bigquery"
+	"cloud.google.com/go/bigquery/storage/apiv1/storagepb"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 
 	"github.com/ecomrun/ecomrun/pkg/thelook"
@@ -86,5 +94,92 @@ func TestSilentStorageServerFailsTheRead(t *testing.T) {
 				t.Error("a table was created from a read that failed")
 			}
 		})
+	}
+}
+
+// panickyStream panics, once armed, in the first RecvMsg of the ReadRows call of a stream.
+func panickyStream(stream string, armed *atomic.Bool) grpc.StreamClientInterceptor {
+	return func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+		s, err := streamer(ctx, desc, cc, method, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return &panicky{ClientStream: s, stream: stream, armed: armed}, nil
+	}
+}
+
+type panicky struct {
+	grpc.ClientStream
+	stream string
+	armed  *atomic.Bool
+	hit    bool
+}
+
+func (p *panicky) SendMsg(m any) error {
+	if req, ok := m.(*storagepb.ReadRowsRequest); ok && p.armed.Load() && strings.HasSuffix(req.GetReadStream(), p.stream) {
+		p.hit = true
+	}
+	return p.ClientStream.SendMsg(m)
+}
+
+func (p *panicky) RecvMsg(m any) error {
+	if p.hit {
+		panic("the test panics\nin a stream")
+	}
+	return p.ClientStream.RecvMsg(m)
+}
+
+// A panic in a stream's goroutine, here in the gRPC stack under RecvMsg, fails the
+// table with one line naming the stream and saying it panicked; the other streams
+// stop, and the process goes on.
+func TestPanicInAStreamFailsTheTable(t *testing.T) {
+	m := thelook.Lookup("events")
+	_, addr := newArrowServer(t, m.Table, thelook.Options{Scale: 0.01, Seed: 7, BatchSize: 500})
+	wh := openWarehouse(t)
+	var armed atomic.Bool
+	s := streamSource(t, addr, 4, WithStorageEndpoint(option.WithGRPCDialOption(grpc.WithChainStreamInterceptor(panickyStream("/streams/2", &armed)))))
+	ctx := context.Background()
+	if _, err := loadStreams(ctx, s, wh, m, "warm"); err != nil { // connects, so that goroutines can be counted
+		t.Fatal(err)
+	}
+	armed.Store(true)
+	start := runtime.NumGoroutine()
+	_, err := loadStreams(ctx, s, wh, m, "events")
+	if err == nil {
+		t.Fatal("the read succeeded over a stream that panicked")
+	}
+	want := "storage read API: stream 3 of 4 (projects/p/sessions/s2/streams/2) failed after 0 rows: panic: the test panics in a stream"
+	if err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+	if ok, _ := wh.Exists(ctx, "", "main", "events"); ok {
+		t.Error("a table was created from a read that failed")
+	}
+	waitGoroutines(t, start)
+}
+
+// A panic in a stream's worker outside the Arrow reader (which recovers its own) is
+// the stream's error too: here the hand-off of a decoded batch panics on a reader
+// built without a context.
+func TestPanicInAWorkerIsTheStreamsError(t *testing.T) {
+	m := thelook.Lookup("events")
+	_, addr := newArrowServer(t, m.Table, thelook.Options{Scale: 0.002, Seed: 7, BatchSize: 500})
+	s := streamSource(t, addr, 1)
+	ctx, cancel := readContext(context.Background())
+	defer cancel(nil)
+	session, err := s.readSession(ctx, &gbq.Table{ProjectID: "p", DatasetID: "d", TableID: m.Table})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ir, err := ipc.NewReader(bytes.NewReader(session.GetArrowSchema().GetSerializedSchema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &streamsReader{schema: ir.Schema()} // no ctx, no queue: sending a batch panics
+	ir.Release()
+	st := &rowStream{ctx: ctx, rc: s.rc, name: session.GetStreams()[0].GetName(), policy: s.policy}
+	err = r.readStream(st, session.GetArrowSchema().GetSerializedSchema())
+	if err == nil || !strings.HasPrefix(err.Error(), "panic: runtime error: invalid memory address or nil pointer dereference") {
+		t.Errorf("error %v, want the panic", err)
 	}
 }
