@@ -136,7 +136,7 @@ func TestInjectedViolationsAreQuarantinedExactly(t *testing.T) {
 		"8": {"recent"},
 	}
 	wantUsers := map[string][]string{
-		victims[0]: {"pattern_email"},
+		victims[0]: {"email_format", "pattern_email"}, // the built-in email_format sees the broken email too
 		victims[1]: {"type_age"},
 		victims[2]: {"not_null_city"},
 	}

@@ -85,10 +85,10 @@ func (c *checker) tableNames() {
 		}
 		c.inSpec[t.Name] = i
 		c.order = append(c.order, t.Name)
-		if thelook.Lookup(t.Name) == nil {
-			hint, detail := didYouMean(t.Name, thelook.Tables), ""
+		if c.s.Model(t.Name) == nil {
+			hint, detail := didYouMean(t.Name, thelook.Tables), "declare its columns to load a table of your own"
 			if hint == "" {
-				detail = "the tables are " + strings.Join(thelook.Tables, ", ")
+				detail = "thelook's tables are " + strings.Join(thelook.Tables, ", ") + "; " + detail
 			}
 			c.report(t.Pos, at, detail, "unknown table %q%s", t.Name, hint)
 		}
@@ -97,7 +97,8 @@ func (c *checker) tableNames() {
 
 func (c *checker) table(i int) {
 	t := &c.s.Tables[i]
-	m := thelook.Lookup(t.Name)
+	c.declaration(i, t)
+	m := c.s.Model(t.Name)
 	if m == nil {
 		return // reported as an unknown table
 	}
@@ -138,7 +139,7 @@ func (c *checker) table(i int) {
 		}
 	}
 	if t.Where != "" {
-		if m := thelook.Lookup(t.Name); m != nil {
+		if m := c.s.Model(t.Name); m != nil {
 			// A bigquery source receives the condition rendered in GoogleSQL: it must have a translation.
 			dialect := sqlexpr.DuckDB
 			if c.s.Source.Kind == "bigquery" {
@@ -252,7 +253,7 @@ func (c *checker) relationship(t *Table, r rules.Rule, at []any) {
 		c.report(r.Pos, at, detail, "relationship to %q: table %s is not in this pipeline%s", r.To, table, hint)
 		return
 	}
-	if m := thelook.Lookup(table); m != nil {
+	if m := c.s.Model(table); m != nil {
 		if _, ok := m.Column(column); !ok {
 			c.report(r.Pos, at, columnsOf(table, m.ColumnNames()), "relationship to %q: unknown column %q in table %s%s", r.To, column, table, didYouMean(column, m.ColumnNames()))
 		}

@@ -29,7 +29,7 @@ func Compile(s *Spec) (*Plan, diag.Diagnostics) {
 }
 
 func planTable(s *Spec, t Table) TablePlan {
-	m := thelook.Lookup(t.Name)
+	m := s.Model(t.Name)
 	tp := TablePlan{
 		Name:      t.Name,
 		Model:     m,
@@ -46,6 +46,7 @@ func planTable(s *Spec, t Table) TablePlan {
 	tp.Incremental, _ = incremental(t, m)
 	tp.CSV, tp.OnMalformed = t.CSV, t.OnMalformed
 	tp.MaxBytesBilled = t.MaxBytesBilled
+	tp.Path, tp.SourceTable = t.Path, t.SourceTable
 	for _, k := range s.Sinks {
 		if len(k.Tables) == 0 || slices.Contains(k.Tables, t.Name) {
 			tp.Sinks = append(tp.Sinks, k.Name)

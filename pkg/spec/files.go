@@ -1,5 +1,10 @@
 package spec
 
+import (
+	"path/filepath"
+	"strings"
+)
+
 // filesSource checks what only the files source reads: a csv block or an
 // on_malformed policy elsewhere is a mistake, not something to ignore.
 func (c *checker) filesSource() {
@@ -64,4 +69,28 @@ func FilesOnMalformed(src Source, t *TablePlan) string {
 		return src.OnMalformed
 	}
 	return OnMalformedQuarantine
+}
+
+// FilesPath is the file a files source reads a table from, and its format: the
+// table's path when the spec names one (relative to dir; a .csv or .parquet ending
+// says its format), else <dir>/<name>.<format>.
+func FilesPath(src Source, t *TablePlan) (path, format string) {
+	format = src.Format
+	if format == "" {
+		format = DefaultFormat
+	}
+	if t.Path == "" {
+		return filepath.Join(src.Dir, t.Name+"."+format), format
+	}
+	path = t.Path
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(src.Dir, path)
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		format = "csv"
+	case ".parquet":
+		format = "parquet"
+	}
+	return path, format
 }

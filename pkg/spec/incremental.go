@@ -50,7 +50,9 @@ func incremental(t Table, m *thelook.Model) (*Incremental, []fieldError) {
 		// LIMIT reads some rows, in no order; the watermark would then move past rows never read.
 		errs = append(errs, fieldError{"limit", "limit would skip rows of an incremental table for good (the watermark moves past the rows it left out): remove it, or use mode: snapshot while developing"})
 	}
-	if _, ok := m.Column(inc.PrimaryKey); !ok {
+	if inc.PrimaryKey == "" {
+		errs = append(errs, fieldError{"primary_key", fmt.Sprintf("table %s has no key to merge on: set primary_key, or key on the table", t.Name)})
+	} else if _, ok := m.Column(inc.PrimaryKey); !ok {
 		errs = append(errs, fieldError{"primary_key", fmt.Sprintf("unknown column %q in table %s%s", inc.PrimaryKey, t.Name, didYouMean(inc.PrimaryKey, m.ColumnNames()))})
 	}
 	if t.Lookback != nil && ok {

@@ -32,6 +32,10 @@ type TablePlan struct {
 	OnMalformed string `json:"on_malformed,omitempty"`
 	// MaxBytesBilled is the table's own cap on its query jobs' bytes (bigquery); 0: the source's.
 	MaxBytesBilled int64 `json:"max_bytes_billed,omitempty"`
+	// Path is the files source's file of the table, SourceTable the bigquery
+	// source's table, when the spec names them (Table.Path, Table.SourceTable).
+	Path        string `json:"path,omitempty"`
+	SourceTable string `json:"table,omitempty"`
 	// Sinks names the sinks this table is written to, in spec order.
 	Sinks []string `json:"sinks"`
 	// Pos is where the spec lists the table.

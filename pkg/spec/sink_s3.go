@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // DefaultS3Format is the format of an s3 sink that names none: Parquet keeps the
@@ -129,7 +127,7 @@ func (c *checker) s3Sink(i int, k Sink) {
 		var lacking []string
 		hint := ""
 		for _, t := range tables {
-			m := thelook.Lookup(t)
+			m := c.s.Model(t)
 			if m == nil {
 				continue // reported as an unknown table
 			}

@@ -100,8 +100,25 @@ type Table struct {
 	OnMalformed string `json:"on_malformed,omitempty"`
 	// MaxBytesBilled caps this table's query jobs (bigquery), over the source's; 0: the source's.
 	MaxBytesBilled int64 `json:"max_bytes_billed,omitempty"`
+	// Columns and Key declare the table's model in the spec, for any table; without
+	// Columns the name must be one of thelook's seven and takes its built-in model.
+	Columns []Column `json:"columns,omitempty"`
+	Key     string   `json:"key,omitempty"`
+	// Path is the files source's file of this table (default <dir>/<name>.<format>;
+	// relative to dir); SourceTable the bigquery source's table in its dataset
+	// (default the name).
+	Path        string `json:"path,omitempty"`
+	SourceTable string `json:"table,omitempty"`
 
 	Pos diag.Pos `json:"-"`
+}
+
+// Column is one declared column: a BigQuery type name (thelook.Types) and whether
+// it may be NULL.
+type Column struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Required bool   `json:"required,omitempty"`
 }
 
 // Sink is one output block; Kind selects which of the other fields apply.

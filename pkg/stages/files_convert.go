@@ -28,6 +28,12 @@ const (
 	// DuckDB resolves a zone name through ICU, 18x slower than an offset, so this form
 	// is cast as the same instant written with +00 (TestFilesSourceParsesBigQueryTimestampsExactly).
 	bigQueryUTCPattern = `[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})? UTC`
+	// NUMERIC holds 29 digits before the point and 9 after; a finer fraction that is
+	// not zero would be rounded by the cast.
+	numericPattern = `\s*[+-]?[0-9]{1,29}(\.[0-9]{0,9}0*)?\s*`
+	// A DATE, and a DATETIME (civil: no zone or offset, which the cast would drop).
+	datePattern     = `\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*`
+	datetimePattern = `\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?\s*`
 )
 
 // exactly returns the SQL converting column q, of DuckDB type src in the file, to
@@ -73,6 +79,18 @@ func fromText(q string, t thelook.Type) string {
 		return fmt.Sprintf("CASE WHEN contains(%s, '.') AND regexp_matches(%s, '%s') THEN NULL "+
 			"WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(left(%s, -4) || '+00' AS TIMESTAMPTZ) "+
 			"ELSE TRY_CAST(%s AS TIMESTAMPTZ) END", q, q, subMicroPattern, q, bigQueryUTCPattern, q, q)
+	case thelook.Numeric:
+		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(%s AS %s) END", q, numericPattern, q, t.DuckDB())
+	case thelook.Bool: // as BigQuery writes them, in any case; not DuckDB's yes, t or 1
+		return fmt.Sprintf("CASE lower(trim(%s)) WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE END", q)
+	case thelook.Bytes: // BigQuery exports BYTES as base64
+		return fmt.Sprintf("TRY(from_base64(trim(%s)))", q)
+	case thelook.Date:
+		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(%s AS DATE) END", q, datePattern, q)
+	case thelook.Datetime:
+		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(%s AS TIMESTAMP) END", q, datetimePattern, q)
+	case thelook.JSON:
+		return fmt.Sprintf("CASE WHEN json_valid(%s) THEN CAST(%s AS JSON) END", q, q)
 	}
 	return q
 }

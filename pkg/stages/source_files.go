@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/ecomrun/ecomrun/pkg/spec"
@@ -51,14 +50,13 @@ const malformedRule = "malformed_record"
 // rawTextCap caps the raw text of a malformed record kept in quarantine.
 const rawTextCap = 4096
 
-func (s *filesSource) path(t *spec.TablePlan) string {
-	return filepath.Join(s.src.Dir, t.Name+"."+s.src.Format)
-}
-
 func (s *filesSource) Extract(ctx context.Context, run *Run, t *spec.TablePlan, relation string) (bool, error) {
-	path := s.path(t)
+	path, format := spec.FilesPath(s.src, t)
 	if _, err := os.Stat(path); err != nil {
-		return false, fmt.Errorf("source file for table %s: %w (the files source wants one %s.%s per table in %s)", t.Name, err, t.Name, s.src.Format, s.src.Dir)
+		if t.Path != "" {
+			return false, fmt.Errorf("source file for table %s: %w (the table's path)", t.Name, err)
+		}
+		return false, fmt.Errorf("source file for table %s: %w (the files source wants one %s.%s per table in %s, or a path: on the table)", t.Name, err, t.Name, format, s.src.Dir)
 	}
 	conn, err := run.Warehouse.DB.Conn(ctx)
 	if err != nil {
@@ -67,7 +65,7 @@ func (s *filesSource) Extract(ctx context.Context, run *Run, t *spec.TablePlan, 
 	defer conn.Close()
 	x := &filesExtract{run: run, t: t, conn: conn, path: path, staged: relation, aside: asideRelation(t.Name),
 		filtered: t.Where != "" || t.Limit > 0 || run.Bound(t.Name) != nil}
-	if s.src.Format == "parquet" {
+	if format == "parquet" {
 		err = x.parquet(ctx)
 	} else {
 		err = x.csv(ctx, spec.FilesCSV(s.src, t), spec.FilesOnMalformed(s.src, t))
@@ -349,8 +347,8 @@ func (x *filesExtract) parquet(ctx context.Context) error {
 // delimiter as detected from the header when the file is there), then the exact
 // conversion to the model's types.
 func (s *filesSource) Describe(t *spec.TablePlan) string {
-	path := s.path(t)
-	if s.src.Format == "parquet" {
+	path, format := spec.FilesPath(s.src, t)
+	if format == "parquet" {
 		return fmt.Sprintf("SELECT %s FROM read_parquet(%s), each value converted exactly to its model type", columnList(t), sqlq.String(path))
 	}
 	d, err := readCSVDialect(path, spec.FilesCSV(s.src, t), t.Model.ColumnNames())

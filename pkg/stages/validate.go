@@ -149,9 +149,10 @@ func asInt(v any) (int64, bool) {
 }
 
 // offendingSamples reads a few broken rows as text, first by position in the source.
+// DuckDB casts every value to text (a DECIMAL or JSON value does not scan as one).
 func offendingSamples(ctx context.Context, db *sql.DB, staged, viol string) ([]report.Sample, error) {
 	rows, err := db.QueryContext(ctx, fmt.Sprintf(
-		"SELECT v._violations::VARCHAR, s.* FROM %s s JOIN %s v ON s.rowid = v._row ORDER BY v._row LIMIT %d",
+		"SELECT v._violations::VARCHAR, COLUMNS(s.*)::VARCHAR FROM %s s JOIN %s v ON s.rowid = v._row ORDER BY v._row LIMIT %d",
 		staged, viol, sampleRows))
 	if err != nil {
 		return nil, err

@@ -26,7 +26,9 @@ func ArrowSchema(m *Model) *arrow.Schema {
 			t = arrow.PrimitiveTypes.Float64
 		case Timestamp:
 			t = timestampType
-		default:
+		case Bool:
+			t = arrow.FixedWidthTypes.Boolean
+		default: // STRING; GEOGRAPHY as WKT; the other types as text to convert
 			t = arrow.BinaryTypes.String
 		}
 		fields[i] = arrow.Field{Name: c.Name, Type: t, Nullable: true}

@@ -30,6 +30,18 @@ func (t Type) DuckDB() string {
 		return "DOUBLE"
 	case Timestamp:
 		return "TIMESTAMPTZ"
+	case Numeric:
+		return "DECIMAL(38,9)" // BigQuery's NUMERIC: 38 digits, 9 after the point
+	case Bool:
+		return "BOOLEAN"
+	case Bytes:
+		return "BLOB"
+	case Date:
+		return "DATE"
+	case Datetime:
+		return "TIMESTAMP" // a civil date and time, no zone
+	case JSON:
+		return "JSON"
 	}
 	return "VARCHAR"
 }

@@ -80,11 +80,18 @@ func buildQuery(d datasetRef, t *spec.TablePlan, b *stages.Bound) (tableQuery, e
 			return tableQuery{}, fmt.Errorf("table %s: column name %q is not an identifier", t.Name, c.Name)
 		}
 		cols[i] = quote(c.Name)
-		if c.Type == thelook.Geography {
-			cols[i] = fmt.Sprintf("ST_ASTEXT(%s) AS %s", quote(c.Name), quote(c.Name))
+		if text := asText(c.Type); text != "" {
+			cols[i] = fmt.Sprintf("%s AS %s", fmt.Sprintf(text, quote(c.Name)), quote(c.Name))
 		}
 	}
-	q := tableQuery{sql: fmt.Sprintf("SELECT %s FROM %s", strings.Join(cols, ", "), d.table(t.Name))}
+	name := t.Name
+	if t.SourceTable != "" {
+		name = t.SourceTable
+		if !nameRE.MatchString(name) {
+			return tableQuery{}, fmt.Errorf("table %s: source table %q is not an identifier", t.Name, name)
+		}
+	}
+	q := tableQuery{sql: fmt.Sprintf("SELECT %s FROM %s", strings.Join(cols, ", "), d.table(name))}
 	var where []string
 	if w, err := t.WhereSQL(sqlexpr.GoogleSQL); err != nil {
 		return tableQuery{}, err
@@ -110,6 +117,24 @@ func buildQuery(d datasetRef, t *spec.TablePlan, b *stages.Bound) (tableQuery, e
 		q.params = append(q.params, gbq.QueryParameter{Name: "limit", Value: t.Limit})
 	}
 	return q, nil
+}
+
+// asText is how a column whose type has no Arrow form both read paths share is
+// read: as text (a format with %s for the column), which the warehouse side
+// (duckdbProjection) converts to the model's type; "" reads the column as it is.
+// GEOGRAPHY travels as WKT, BYTES as base64, JSON as its text.
+func asText(t thelook.Type) string {
+	switch t {
+	case thelook.Geography:
+		return "ST_ASTEXT(%s)"
+	case thelook.Bytes:
+		return "TO_BASE64(%s)"
+	case thelook.JSON: // TO_JSON_STRING makes SQL NULL the text null
+		return "IF(%[1]s IS NULL, NULL, TO_JSON_STRING(%[1]s))"
+	case thelook.Numeric, thelook.Date, thelook.Datetime:
+		return "CAST(%s AS STRING)"
+	}
+	return ""
 }
 
 // boundParam turns an incremental bound into a typed query parameter. stages.Bound
@@ -159,8 +184,11 @@ func duckdbProjection(m *thelook.Model, view string) string {
 	for i, c := range m.Columns {
 		id := sqlq.Ident(c.Name)
 		expr := id
-		if c.Type == thelook.Geography {
+		switch c.Type {
+		case thelook.Geography:
 			expr = fmt.Sprintf(`regexp_replace(%s, '^([A-Z]+) \(', '\1(')`, id)
+		case thelook.Bytes:
+			expr = fmt.Sprintf("from_base64(%s)", id)
 		}
 		cols[i] = fmt.Sprintf("CAST(%s AS %s) AS %s", expr, c.Type.DuckDB(), id)
 	}

@@ -1,0 +1,67 @@
+package spec
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/ecomrun/ecomrun/pkg/thelook"
+)
+
+// declaration checks what a table says of its own model: columns with unique names
+// and known types, a key among them, and a source that can serve the table (the
+// generator makes only thelook's seven tables); path and table only for the source
+// that reads them.
+func (c *checker) declaration(i int, t *Table) {
+	at := func(keys ...any) []any { return append([]any{"tables", i}, keys...) }
+	if !t.Declared() {
+		if t.Key != "" {
+			c.report(t.Pos, at("key"), "a built-in model has its key: declare columns to choose another", "key applies to a table that declares its columns")
+		}
+	} else {
+		seen := map[string]bool{}
+		var names []string
+		for j, col := range t.Columns {
+			if seen[col.Name] {
+				c.report(t.Pos, at("columns", j, "name"), "", "duplicate column %q in table %s", col.Name, t.Name)
+			}
+			seen[col.Name] = true
+			names = append(names, col.Name)
+			if col.Type != "" && !slices.Contains(thelook.Types, thelook.Type(strings.ToUpper(col.Type))) {
+				c.report(t.Pos, at("columns", j, "type"), "types: "+typeNames(), "unknown type %q", col.Type)
+			}
+		}
+		if t.Key != "" && !seen[t.Key] {
+			c.report(t.Pos, at("key"), columnsOf(t.Name, names), "key %q is not a declared column of table %s%s", t.Key, t.Name, didYouMean(t.Key, names))
+		}
+		if c.s.Source.Kind == "bigquery" && c.s.Source.Validate == "bigquery" {
+			for j, col := range t.Columns {
+				if typ := thelook.Type(strings.ToUpper(col.Type)); slices.Contains(textRead, typ) {
+					c.report(t.Pos, at("columns", j, "type"), "validate: local checks it after the read",
+						"validate: bigquery cannot check a %s column: it is read as text", typ)
+				}
+			}
+		}
+		if c.s.Source.Kind == "thelook" {
+			c.report(t.Pos, at("columns"), "read a declared table from a files or bigquery source; the generator's tables take their built-in models",
+				"the thelook generator makes only its seven tables with their built-in models, not declared columns")
+		}
+	}
+	if t.Path != "" && c.s.Source.Kind != "files" {
+		c.report(t.Pos, at("path"), "", "path applies only to a files source, not %s", c.s.Source.Kind)
+	}
+	if t.SourceTable != "" && c.s.Source.Kind != "bigquery" {
+		c.report(t.Pos, at("table"), "", "table applies only to a bigquery source, not %s", c.s.Source.Kind)
+	}
+}
+
+// textRead are the types the bigquery source reads as text and converts in DuckDB:
+// rules inside BigQuery would see the text, not the value.
+var textRead = []thelook.Type{thelook.Numeric, thelook.Bytes, thelook.Date, thelook.Datetime, thelook.JSON}
+
+func typeNames() string {
+	names := make([]string, len(thelook.Types))
+	for i, t := range thelook.Types {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
