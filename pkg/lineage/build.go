@@ -192,7 +192,7 @@ func quarantineFields(m *thelook.Model) []Field {
 }
 
 func (b *builder) input(t *spec.TablePlan) Dataset {
-	ns, name := sourceDataset(b.plan.Spec.Source, t.Name)
+	ns, name := sourceDataset(b.plan.Spec.Source, t)
 	return Dataset{Namespace: ns, Name: name, Facets: map[string]any{"schema": b.schema(fields(t.Model, b.plan.Spec.Source.Kind != "bigquery" && b.plan.Spec.Source.Kind != "thelook"))}}
 }
 

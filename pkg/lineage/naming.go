@@ -17,19 +17,25 @@ import (
 // md:<database> and <schema>.<table>. The generator is a namespace of its own,
 // "thelook", whose names carry the seed and scale that decide its rows.
 
-// sourceDataset names the dataset a table is read from.
-func sourceDataset(s spec.Source, table string) (namespace, name string) {
+// sourceDataset names the dataset a table is read from: the file or BigQuery
+// table the source reads (a table's path: or table: included).
+func sourceDataset(s spec.Source, t *spec.TablePlan) (namespace, name string) {
 	switch s.Kind {
 	case "bigquery":
 		project, dataset := s.Project, s.Dataset
 		if i := strings.LastIndex(dataset, "."); i >= 0 {
 			project, dataset = dataset[:i], dataset[i+1:]
 		}
+		table := t.Name
+		if t.SourceTable != "" {
+			table = t.SourceTable
+		}
 		return "bigquery", project + "." + dataset + "." + table
 	case "files":
-		return "file", absPath(filepath.Join(s.Dir, table+"."+s.Format))
+		path, _ := spec.FilesPath(s, t)
+		return "file", absPath(path)
 	}
-	return "thelook", "seed=" + strconv.FormatInt(s.Seed, 10) + "/scale=" + strconv.FormatFloat(s.Scale, 'g', -1, 64) + "/" + table
+	return "thelook", "seed=" + strconv.FormatInt(s.Seed, 10) + "/scale=" + strconv.FormatFloat(s.Scale, 'g', -1, 64) + "/" + t.Name
 }
 
 // duckdbNamespace is the namespace of a DuckDB file's tables.

@@ -22,25 +22,29 @@ func TestDatasetNaming(t *testing.T) {
 	sources := []struct {
 		name  string
 		src   spec.Source
-		table string
+		table spec.TablePlan
 		want  want
 	}{
-		{"bigquery public dataset", spec.Source{Kind: "bigquery", Project: "my-project", Dataset: spec.DefaultDataset}, "orders",
+		{"bigquery public dataset", spec.Source{Kind: "bigquery", Project: "my-project", Dataset: spec.DefaultDataset}, spec.TablePlan{Name: "orders"},
 			want{"bigquery", "bigquery-public-data.thelook_ecommerce.orders"}},
-		{"bigquery dataset of the billing project", spec.Source{Kind: "bigquery", Project: "my-project", Dataset: "thelook"}, "users",
+		{"bigquery dataset of the billing project", spec.Source{Kind: "bigquery", Project: "my-project", Dataset: "thelook"}, spec.TablePlan{Name: "users"},
 			want{"bigquery", "my-project.thelook.users"}},
-		{"bigquery domain-scoped project", spec.Source{Kind: "bigquery", Project: "my-project", Dataset: "example.com:shop.thelook"}, "events",
+		{"bigquery domain-scoped project", spec.Source{Kind: "bigquery", Project: "my-project", Dataset: "example.com:shop.thelook"}, spec.TablePlan{Name: "events"},
 			want{"bigquery", "example.com:shop.thelook.events"}},
-		{"files relative dir", spec.Source{Kind: "files", Dir: "in", Format: "csv"}, "orders",
+		{"files relative dir", spec.Source{Kind: "files", Dir: "in", Format: "csv"}, spec.TablePlan{Name: "orders"},
 			want{"file", filepath.Join(cwd, "in", "orders.csv")}},
-		{"files absolute dir, cleaned", spec.Source{Kind: "files", Dir: "/data/x/../exports/", Format: "parquet"}, "users",
+		{"files absolute dir, cleaned", spec.Source{Kind: "files", Dir: "/data/x/../exports/", Format: "parquet"}, spec.TablePlan{Name: "users"},
 			want{"file", "/data/exports/users.parquet"}},
-		{"thelook", spec.Source{Kind: "thelook", Seed: 42, Scale: 0.1}, "orders",
+		{"bigquery table named apart", spec.Source{Kind: "bigquery", Project: "p", Dataset: "crm"}, spec.TablePlan{Name: "customers", SourceTable: "customers_v2"},
+			want{"bigquery", "p.crm.customers_v2"}},
+		{"files path of a table", spec.Source{Kind: "files", Dir: "/data", Format: "csv"}, spec.TablePlan{Name: "customers", Path: "exports/c-2024.parquet"},
+			want{"file", "/data/exports/c-2024.parquet"}},
+		{"thelook", spec.Source{Kind: "thelook", Seed: 42, Scale: 0.1}, spec.TablePlan{Name: "orders"},
 			want{"thelook", "seed=42/scale=0.1/orders"}},
 	}
 	for _, tc := range sources {
 		t.Run("source/"+tc.name, func(t *testing.T) {
-			ns, name := sourceDataset(tc.src, tc.table)
+			ns, name := sourceDataset(tc.src, &tc.table)
 			if got := (want{ns, name}); got != tc.want {
 				t.Errorf("sourceDataset = %q %q, want %q %q", ns, name, tc.want.namespace, tc.want.name)
 			}
