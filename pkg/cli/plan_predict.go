@@ -5,17 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"strconv"
+	"time"
 
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/sqlq"
 	"github.com/ecomrun/ecomrun/pkg/stages"
 	"github.com/ecomrun/ecomrun/pkg/stages/bigquery"
+	"github.com/ecomrun/ecomrun/pkg/thelook"
+	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
 // predictor is a source that counts, before a run, the rows each rule would reject
 // (bigquery: one COUNTIF query per table, its bytes from a dry run first).
 type predictor interface {
-	Predict(ctx context.Context, t *spec.TablePlan) (*bigquery.Prediction, error)
+	Predict(ctx context.Context, t *spec.TablePlan, b *stages.Bound) (*bigquery.Prediction, error)
 }
 
 // printPredictions is plan --predict: per table its counting query, the bytes it
@@ -44,10 +51,15 @@ func printPredictions(ctx context.Context, w io.Writer, format string, p *spec.P
 	} else {
 		fmt.Fprintln(w, "\nPredicted quarantine:")
 	}
+	bounds, err := stateBounds(ctx, p)
+	if err != nil {
+		fmt.Fprintf(w, "  the warehouse's state cannot be read (%v): the counts of an incremental table cover the whole table, not only the rows past its watermark that apply reads\n", err)
+	}
 	code := ExitOK
 	for i := range p.Tables {
 		t := &p.Tables[i]
-		pred, err := pr.Predict(ctx, t)
+		b := bounds[t.Name]
+		pred, err := pr.Predict(ctx, t, b)
 		scans := "unknown (no dry run)"
 		if pred != nil && pred.Bytes >= 0 {
 			scans = fmt.Sprintf("%s (%d bytes, dry run)", report.Bytes(pred.Bytes), pred.Bytes)
@@ -56,10 +68,14 @@ func printPredictions(ctx context.Context, w io.Writer, format string, p *spec.P
 		if errors.As(err, &over) {
 			scans += ": refused, over max_bytes_billed"
 		}
+		past := ""
+		if b != nil {
+			past = ", rows past the watermark, " + b.Condition(b.Column)
+		}
 		if md {
-			fmt.Fprintf(w, "\n**%s** scans %s\n", mdText(t.Name), scans)
+			fmt.Fprintf(w, "\n**%s** scans %s%s\n", mdText(t.Name), scans, mdText(past))
 		} else {
-			fmt.Fprintf(w, "  %s: scans %s\n", t.Name, scans)
+			fmt.Fprintf(w, "  %s: scans %s%s\n", t.Name, scans, past)
 		}
 		if err != nil {
 			fmt.Fprintf(w, "  error: %v\n", err)
@@ -82,4 +98,70 @@ func printPredictions(ctx context.Context, w io.Writer, format string, p *spec.P
 		}
 	}
 	return code
+}
+
+// stateBounds are the bounds the next apply reads the incremental tables past, from
+// the watermarks stored in the warehouse, opened read-only (as stages.NewRun reads
+// them: the same table, cursor and lookback). No warehouse, or no state yet, is no
+// bound: the first apply reads every row. A warehouse that cannot be opened (an
+// apply holding it) is an error, and the counts then cover the whole tables.
+func stateBounds(ctx context.Context, p *spec.Plan) (map[string]*stages.Bound, error) {
+	incremental := false
+	for _, t := range p.Tables {
+		incremental = incremental || t.Incremental != nil
+	}
+	path := p.Spec.Warehouse.Path
+	if !incremental || path == "" {
+		return nil, nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	wh, err := warehouse.OpenReadOnly(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	defer wh.Close()
+	if ok, err := wh.Exists(ctx, "", stages.StateSchema, "state"); err != nil || !ok {
+		return nil, err
+	}
+	states, err := stages.ReadState(ctx, wh.DB)
+	if err != nil {
+		return nil, err
+	}
+	bounds := map[string]*stages.Bound{}
+	for _, st := range states {
+		t := p.Table(st.Table)
+		if t == nil || t.Incremental == nil || st.Cursor != t.Incremental.Cursor || st.Watermark == "" {
+			continue
+		}
+		b, err := watermarkBound(t, st.Watermark)
+		if err != nil {
+			return nil, fmt.Errorf("table %s: stored watermark %q: %w", t.Name, st.Watermark, err)
+		}
+		bounds[t.Name] = b
+	}
+	return bounds, nil
+}
+
+// watermarkBound is the bound of an incremental table's read from its stored
+// watermark, less the lookback, as the run computes it (pkg/stages/state.go).
+func watermarkBound(t *spec.TablePlan, watermark string) (*stages.Bound, error) {
+	inc := t.Incremental
+	col, _ := t.Model.Column(inc.Cursor)
+	b := &stages.Bound{Column: inc.Cursor, Type: col.Type}
+	if col.Type == thelook.Int64 {
+		n, err := strconv.ParseInt(watermark, 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		b.Literal = strconv.FormatInt(n-inc.Units, 10)
+		return b, nil
+	}
+	ts, err := time.Parse("2006-01-02 15:04:05.999999-07", watermark) // DuckDB's TIMESTAMPTZ text in UTC
+	if err != nil {
+		return nil, err
+	}
+	b.Literal = "TIMESTAMP " + sqlq.String(ts.Add(-inc.Duration).UTC().Format("2006-01-02 15:04:05.999999+00"))
+	return b, nil
 }

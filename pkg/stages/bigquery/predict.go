@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/stages"
 )
 
 // Prediction is what a table's rules would reject, counted in BigQuery before a
@@ -17,13 +18,15 @@ type Prediction struct {
 	Counts
 }
 
-// Predict dry-runs, then runs, a table's counting query. A dry run over
-// max_bytes_billed is an *OverLimitError and the query is not run.
-func (s *Source) Predict(ctx context.Context, t *spec.TablePlan) (*Prediction, error) {
+// Predict dry-runs, then runs, a table's counting query over the rows the next
+// apply reads: those past b, the incremental table's bound from its stored
+// watermark (nil: the whole table). A dry run over max_bytes_billed is an
+// *OverLimitError and the query is not run.
+func (s *Source) Predict(ctx context.Context, t *spec.TablePlan, b *stages.Bound) (*Prediction, error) {
 	if err := s.Open(ctx); err != nil {
 		return nil, err
 	}
-	v, err := s.validatedQuery(t, nil)
+	v, err := s.validatedQuery(t, b)
 	if err != nil {
 		return nil, err
 	}
