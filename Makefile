@@ -25,7 +25,7 @@ test: build moto bigquery-emulator chromium
 race:
 	$(GO) test -race ./pkg/dag/ ./pkg/spec/ ./pkg/sqlexpr/ ./pkg/thelook/ ./pkg/engine/ ./pkg/stages/... ./pkg/warehouse/ ./pkg/cli/ ./pkg/report/ ./pkg/atomicdir/ ./pkg/lineage/ ./pkg/telemetry/
 
-# crash SIGKILLs apply at every failpoint a run passes and at CRASH_KILLS random
+# crash SIGKILLs apply at every passage of every failpoint a run passes and at CRASH_KILLS random
 # moments, then opens every output (warehouse, files, duckdb copy, s3) and checks
 # old-or-new, and that a rerun equals an uninterrupted run. make test does 4 random kills.
 crash: build
