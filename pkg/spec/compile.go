@@ -22,8 +22,9 @@ func Compile(s *Spec) (*Plan, diag.Diagnostics) {
 	for _, t := range s.Tables {
 		p.Tables = append(p.Tables, planTable(s, t))
 	}
-	for _, t := range p.Tables {
-		p.Stages = append(p.Stages, p.tableStages(t)...)
+	for i := range p.Tables {
+		p.Tables[i].plan = p
+		p.Stages = append(p.Stages, p.tableStages(p.Tables[i])...)
 	}
 	return p, nil
 }
@@ -45,6 +46,9 @@ func planTable(s *Spec, t Table) TablePlan {
 	}
 	tp.Incremental, _ = incremental(t, m)
 	tp.CSV, tp.OnMalformed = t.CSV, t.OnMalformed
+	if t.OnDuplicate == OnDuplicateKeepFirst {
+		tp.OnDuplicate = OnDuplicateKeepFirst
+	}
 	tp.MaxBytesBilled = t.MaxBytesBilled
 	tp.Path, tp.SourceTable = t.Path, t.SourceTable
 	for _, k := range s.Sinks {
@@ -57,7 +61,9 @@ func planTable(s *Spec, t Table) TablePlan {
 
 // builtinRules are the model's rules a table runs: all but the disabled ones, and the
 // optional ones only when enabled. They are copies placed at the table, so a report
-// about one points at the table that switched it on.
+// about one points at the table that switched it on. Under on_duplicate: keep_first
+// the key's unique rule becomes <key>_duplicate, which sets aside every copy of a key
+// but the first.
 func builtinRules(t Table, m *thelook.Model) []rules.Rule {
 	var rs []rules.Rule
 	for _, r := range m.Rules {
@@ -65,6 +71,9 @@ func builtinRules(t Table, m *thelook.Model) []rules.Rule {
 			continue
 		}
 		r.Pos = t.Pos
+		if t.OnDuplicate == OnDuplicateKeepFirst && r.Check == rules.Unique && r.Name == m.Key+"_unique" {
+			r.Name, r.Check = m.Key+"_duplicate", rules.Duplicate
+		}
 		rs = append(rs, r)
 	}
 	return rs

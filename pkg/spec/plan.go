@@ -25,6 +25,9 @@ type TablePlan struct {
 	OnInvalid string       `json:"on_invalid"`
 	Where     string       `json:"where,omitempty"`
 	Limit     int64        `json:"limit,omitempty"`
+	// OnDuplicate is keep_first when the key's unique rule keeps the first copy
+	// (the rule is then <key>_duplicate); empty for quarantine_all.
+	OnDuplicate string `json:"on_duplicate,omitempty"`
 	// Incremental is set for tables in incremental mode.
 	Incremental *Incremental `json:"incremental,omitempty"`
 	// CSV and OnMalformed are the table's own files-source settings (see FilesCSV).
@@ -40,6 +43,17 @@ type TablePlan struct {
 	Sinks []string `json:"sinks"`
 	// Pos is where the spec lists the table.
 	Pos diag.Pos `json:"-"`
+
+	plan *Plan // the plan the table belongs to; see Other
+}
+
+// Other returns another table of the table's plan, or nil (a TablePlan built by
+// hand belongs to no plan).
+func (t *TablePlan) Other(name string) *TablePlan {
+	if t.plan == nil {
+		return nil
+	}
+	return t.plan.Table(name)
 }
 
 // Stage kinds.

@@ -33,8 +33,12 @@ type validated struct {
 }
 
 // validatedQuery wraps the table's read (its where:, bound and limit:) in the
-// GoogleSQL rendering of its rules. Relationships look the value up in the
-// referenced table of the same dataset.
+// GoogleSQL rendering of its rules. A relationship looks the value up in the rows
+// of the referenced table that a run loads: the table's own validated read less
+// its rejected rows, as local validation looks in the loaded table. Where that
+// cannot be said in one query (the referenced table is incremental, so the
+// warehouse holds rows of earlier runs, or has a limit:, or is not in the plan),
+// it looks in the dataset's table as it is.
 func (s *Source) validatedQuery(t *spec.TablePlan, b *stages.Bound) (validated, error) {
 	q, err := buildQuery(s.dataset, t, b)
 	if err != nil {
@@ -44,10 +48,28 @@ func (s *Source) validatedQuery(t *spec.TablePlan, b *stages.Bound) (validated, 
 	for i, c := range t.Model.Columns {
 		cols[i] = rules.Column{Name: c.Name, Type: c.Type.DuckDB()}
 	}
+	loaded := map[string]string{}
+	for _, r := range t.Rules {
+		name, _, _ := strings.Cut(r.To, ".")
+		ref := t.Other(name)
+		if r.Check != rules.Relationship || name == t.Name || ref == nil || ref.Incremental != nil || ref.Limit > 0 {
+			continue
+		}
+		if _, done := loaded[name]; !done {
+			v, err := s.validatedQuery(ref, nil) // the spec refuses cycles
+			if err != nil {
+				return validated{}, err
+			}
+			loaded[name] = "(SELECT * FROM (" + v.compiled.Verdicts + ") WHERE NOT _reject)"
+		}
+	}
 	gc, err := rules.CompileGoogleSQL(rules.GoogleTarget{
 		Relation: "(" + q.sql + ")",
 		Columns:  cols,
 		Resolve: func(table string) string {
+			if rel, ok := loaded[table]; ok {
+				return rel
+			}
 			return quote(s.dataset.project) + "." + quote(s.dataset.dataset) + "." + sqlexpr.GoogleIdent(table)
 		},
 	}, t.Rules)
