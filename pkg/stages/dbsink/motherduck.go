@@ -19,6 +19,9 @@ import (
 // extensionHost serves DuckDB's extensions; MotherDuck's is fetched from it on first use.
 const extensionHost = "extensions.duckdb.org:443"
 
+// serviceHost is MotherDuck's service, which ATTACH md: connects to.
+const serviceHost = "api.motherduck.com:443"
+
 // probeTimeout bounds how long a missing network may cost: a stalled extension
 // download otherwise blocks for minutes and ignores cancellation.
 const probeTimeout = 1500 * time.Millisecond
@@ -35,6 +38,10 @@ func newMotherDuck(s spec.Sink) (stages.Sink, error) {
 		}
 		if err := loadExtension(ctx, run); err != nil {
 			return err
+		}
+		// ATTACH waits on the network as long as the extension likes: ask first.
+		if err := probe(ctx, serviceHost); err != nil {
+			return fmt.Errorf("MotherDuck is unreachable: %s does not answer (%v); run where there is network", serviceHost, err)
 		}
 		return attachMotherDuck(ctx, run.Warehouse.DB, s.Database, t.alias, token)
 	}
@@ -84,13 +91,10 @@ func loadExtension(ctx context.Context, run *stages.Run) error {
 		return nil
 	}
 	if !installed {
-		dialer := net.Dialer{Timeout: probeTimeout}
-		conn, err := dialer.DialContext(ctx, "tcp", extensionHost)
-		if err != nil {
+		if err := probe(ctx, extensionHost); err != nil {
 			return fmt.Errorf("MotherDuck is unreachable: its DuckDB extension is not installed and %s does not answer (%v); "+
 				"run where there is network, or install the extension beforehand (duckdb -c 'INSTALL motherduck')", extensionHost, err)
 		}
-		conn.Close()
 		if err := run.Warehouse.Exec(ctx, "INSTALL motherduck"); err != nil {
 			return fmt.Errorf("MotherDuck: install its extension: %w", err)
 		}
@@ -99,4 +103,14 @@ func loadExtension(ctx context.Context, run *stages.Run) error {
 		return fmt.Errorf("MotherDuck: load its extension: %w", err)
 	}
 	return nil
+}
+
+// probe dials host within probeTimeout: whether the network reaches it at all.
+func probe(ctx context.Context, host string) error {
+	dialer := net.Dialer{Timeout: probeTimeout}
+	conn, err := dialer.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return err
+	}
+	return conn.Close()
 }
