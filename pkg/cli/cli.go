@@ -40,6 +40,7 @@ var commands = []command{
 	{"apply", "run a pipeline: extract, validate, load, sink", runApply},
 	{"validate", "check specs without running them", runValidate},
 	{"plan", "show what a spec will do, or what a change does (--against); nothing runs", runPlan},
+	{"init", "print a first spec for a folder of files or a BigQuery dataset", runInit},
 	{"models", "list each table's columns, types, key and rules (built-in and a spec's)", runModels},
 	{"state", "show what the warehouse remembers between runs (watermarks, last runs)", runState},
 	{"schema", "print the spec's JSON Schema", runSchema},

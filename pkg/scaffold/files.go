@@ -1,0 +1,306 @@
+package scaffold
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" driver
+
+	"github.com/ecomrun/ecomrun/pkg/sqlq"
+	"github.com/ecomrun/ecomrun/pkg/thelook"
+)
+
+// FromFiles reads every *.csv and *.parquet file of dir (not its subfolders) with
+// DuckDB: one table per file, named after the file.
+func FromFiles(ctx context.Context, dir string) (*Source, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("folder %s does not exist", dir)
+		}
+		return nil, err
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("%s is not a folder", dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		ext := strings.ToLower(filepath.Ext(e.Name()))
+		if e.Type().IsRegular() && (ext == ".csv" || ext == ".parquet") {
+			files = append(files, e.Name())
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no .csv or .parquet files in %s", dir)
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	src := &Source{
+		From:  "files:" + dir,
+		Name:  pipelineName(dir),
+		Block: []string{"kind: files", "dir: " + Quote(dir)},
+	}
+	taken := map[string]bool{}
+	for _, f := range files {
+		ext := filepath.Ext(f)
+		name := strings.TrimSuffix(f, ext)
+		if !IsIdent(name) {
+			name = ident(name)
+		}
+		for base, n := name, 2; taken[name]; n++ {
+			name = fmt.Sprintf("%s_%d", base, n)
+		}
+		t, err := readFile(ctx, db, filepath.Join(dir, f), name, strings.ToLower(ext) == ".parquet")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		if t == nil {
+			continue
+		}
+		if bad := badColumns(t.Columns); bad != "" {
+			src.Skipped = append(src.Skipped, fmt.Sprintf("%s: column %s is not a lower-case name (letters, digits, _); rename it in the file", f, bad))
+			continue
+		}
+		taken[name] = true
+		t.From = f
+		if f != name+".csv" {
+			t.Path = f
+		}
+		src.Tables = append(src.Tables, *t)
+	}
+	if len(src.Tables) == 0 {
+		return nil, fmt.Errorf("no file in %s can be a table: %s", dir, strings.Join(src.Skipped, "; "))
+	}
+	return src, nil
+}
+
+func badColumns(cols []thelook.Column) string {
+	for _, c := range cols {
+		if !IsIdent(c.Name) {
+			return fmt.Sprintf("%q", c.Name)
+		}
+	}
+	return ""
+}
+
+// readFile describes one file's columns as DuckDB reads them, maps each to a
+// BigQuery type the files source converts every value of, and looks for a key.
+func readFile(ctx context.Context, db *sql.DB, path, name string, parquet bool) (*Table, error) {
+	reader := fmt.Sprintf("read_csv(%s, header = true)", sqlq.String(path))
+	text := fmt.Sprintf("read_csv(%s, header = true, all_varchar = true)", sqlq.String(path))
+	if parquet {
+		reader = fmt.Sprintf("read_parquet(%s)", sqlq.String(path))
+		text = ""
+	}
+	rows, err := db.QueryContext(ctx, "DESCRIBE SELECT * FROM "+reader)
+	if err != nil {
+		return nil, err
+	}
+	var names, duck []string
+	for rows.Next() {
+		vals := make([]any, 6)
+		ptrs := make([]any, len(vals))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		names = append(names, fmt.Sprint(vals[0]))
+		duck = append(duck, fmt.Sprint(vals[1]))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	t := &Table{Name: name}
+	if recognise(name, names) {
+		t.Thelook = true
+		return t, nil
+	}
+	types, err := columnTypes(ctx, db, reader, text, names, duck)
+	if err != nil {
+		return nil, err
+	}
+	for i, n := range names {
+		t.Columns = append(t.Columns, thelook.Column{Name: n, Type: types[i]})
+	}
+	t.Key, t.KeyNote, err = findKey(ctx, db, reader, name, names)
+	return t, err
+}
+
+// columnTypes maps DuckDB's types to BigQuery's. A CSV's types are DuckDB's
+// sniffer's, which is more lenient than the files source: each is checked against
+// the file's text with the source's own patterns and falls back to STRING when a
+// value would not convert; text that is all BigQuery's '... UTC' timestamps (which
+// DuckDB takes for a TIMESTAMP without zone) is a TIMESTAMP.
+func columnTypes(ctx context.Context, db *sql.DB, reader, text string, names, duck []string) ([]thelook.Type, error) {
+	types := make([]thelook.Type, len(names))
+	var checks []string
+	type check struct {
+		col  int
+		then []thelook.Type // the first whose test holds; else STRING
+	}
+	var pending []check
+	for i, d := range duck {
+		types[i] = mapDuckDB(d)
+		if text == "" { // Parquet: the column's own type
+			if types[i] == thelook.String && strings.EqualFold(d, "VARCHAR") {
+				pending = append(pending, check{i, []thelook.Type{thelook.Timestamp}})
+			}
+			continue
+		}
+		switch types[i] {
+		case thelook.Int64:
+			pending = append(pending, check{i, []thelook.Type{thelook.Int64, thelook.Float64}})
+		case thelook.Float64, thelook.Bool, thelook.Date, thelook.Numeric:
+			pending = append(pending, check{i, []thelook.Type{types[i]}})
+		case thelook.Datetime, thelook.Timestamp:
+			pending = append(pending, check{i, []thelook.Type{thelook.Datetime, thelook.Timestamp}})
+		case thelook.String:
+			pending = append(pending, check{i, []thelook.Type{thelook.Timestamp}})
+		}
+	}
+	if len(pending) == 0 {
+		return types, nil
+	}
+	from := text
+	if from == "" {
+		from = reader
+	}
+	for _, p := range pending {
+		q := sqlq.Ident(names[p.col])
+		if text == "" {
+			q = "CAST(" + q + " AS VARCHAR)"
+		}
+		for _, t := range p.then {
+			checks = append(checks, fmt.Sprintf("coalesce(bool_and(%s) FILTER (WHERE %s IS NOT NULL), false)", textIs(q, t), q))
+		}
+	}
+	row := db.QueryRowContext(ctx, fmt.Sprintf("SELECT %s FROM %s", strings.Join(checks, ", "), from))
+	got := make([]bool, len(checks))
+	ptrs := make([]any, len(got))
+	for i := range got {
+		ptrs[i] = &got[i]
+	}
+	if err := row.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	k := 0
+	for _, p := range pending {
+		chosen := thelook.String
+		for _, t := range p.then {
+			if got[k] && chosen == thelook.String {
+				chosen = t
+			}
+			k++
+		}
+		types[p.col] = chosen
+	}
+	return types, nil
+}
+
+// Text patterns of the files source (pkg/stages/files_convert.go): a value of the
+// type is text matching these (NULLs are left out of the test).
+const (
+	intPattern      = `^\s*[+-]?[0-9]+(\.0*)?\s*$`
+	utcPattern      = `[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})? UTC`
+	zonedPattern    = `\s*[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)\s*`
+	numericPattern  = `\s*[+-]?[0-9]{1,29}(\.[0-9]{0,9}0*)?\s*`
+	datePattern     = `\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*`
+	datetimePattern = `\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?\s*`
+)
+
+// textIs is a condition true when text q converts to t exactly.
+func textIs(q string, t thelook.Type) string {
+	switch t {
+	case thelook.Int64:
+		return fmt.Sprintf("regexp_full_match(%s, '%s') AND TRY_CAST(%s AS BIGINT) IS NOT NULL", q, intPattern, q)
+	case thelook.Float64:
+		return fmt.Sprintf("NOT contains(%s, '_') AND TRY_CAST(%s AS DOUBLE) IS NOT NULL AND NOT isinf(TRY_CAST(%s AS DOUBLE))", q, q, q)
+	case thelook.Numeric:
+		return fmt.Sprintf("regexp_full_match(%s, '%s')", q, numericPattern)
+	case thelook.Bool:
+		return fmt.Sprintf("lower(trim(%s)) IN ('true', 'false')", q)
+	case thelook.Date:
+		return fmt.Sprintf("regexp_full_match(%s, '%s') AND TRY_CAST(%s AS DATE) IS NOT NULL", q, datePattern, q)
+	case thelook.Datetime:
+		return fmt.Sprintf("regexp_full_match(%s, '%s') AND TRY_CAST(%s AS TIMESTAMP) IS NOT NULL", q, datetimePattern, q)
+	case thelook.Timestamp:
+		return fmt.Sprintf("(regexp_full_match(%s, '%s') AND TRY_CAST(left(%s, -4) || '+00' AS TIMESTAMPTZ) IS NOT NULL) OR "+
+			"(regexp_full_match(%s, '%s') AND TRY_CAST(%s AS TIMESTAMPTZ) IS NOT NULL)", q, utcPattern, q, q, zonedPattern, q)
+	}
+	return "true"
+}
+
+// mapDuckDB is the BigQuery type holding a DuckDB type's values; STRING for any
+// type without one (TIME, INTERVAL, lists, structs: their text).
+func mapDuckDB(d string) thelook.Type {
+	d = strings.ToUpper(d)
+	switch {
+	case slices.Contains([]string{"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT"}, d):
+		return thelook.Int64
+	case d == "DOUBLE" || d == "FLOAT":
+		return thelook.Float64
+	case strings.HasPrefix(d, "DECIMAL"):
+		var p, s int
+		if n, _ := fmt.Sscanf(d, "DECIMAL(%d,%d)", &p, &s); n == 2 && s <= 9 && p-s <= 29 {
+			return thelook.Numeric
+		}
+		return thelook.String
+	case d == "BOOLEAN":
+		return thelook.Bool
+	case d == "DATE":
+		return thelook.Date
+	case d == "TIMESTAMP" || d == "TIMESTAMP_S" || d == "TIMESTAMP_MS" || d == "TIMESTAMP_NS":
+		return thelook.Datetime
+	case d == "TIMESTAMP WITH TIME ZONE" || d == "TIMESTAMPTZ":
+		return thelook.Timestamp
+	case d == "BLOB":
+		return thelook.Bytes
+	case d == "JSON":
+		return thelook.JSON
+	}
+	return thelook.String
+}
+
+// findKey proposes the first of id, <table>_id, <singular>_id that the file has
+// and that is unique and never NULL in it.
+func findKey(ctx context.Context, db *sql.DB, reader, table string, names []string) (key, note string, err error) {
+	tried := []string{}
+	for _, c := range keyCandidates(table) {
+		if !slices.Contains(names, c) || slices.Contains(tried, c) {
+			continue
+		}
+		tried = append(tried, c)
+		q := sqlq.Ident(c)
+		var rows, nonNull, distinct int64
+		err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*), count(%s), count(DISTINCT %s) FROM %s", q, q, reader)).
+			Scan(&rows, &nonNull, &distinct)
+		if err != nil {
+			return "", "", err
+		}
+		if rows == nonNull && rows == distinct {
+			return c, fmt.Sprintf("unique and never empty in the %d rows read", rows), nil
+		}
+	}
+	if len(tried) == 0 {
+		return "", fmt.Sprintf("no column named %s", strings.Join(keyCandidates(table), ", ")), nil
+	}
+	return "", fmt.Sprintf("%s has repeated or empty values", strings.Join(tried, ", ")), nil
+}
