@@ -28,7 +28,11 @@ func printPlan(w io.Writer, p *spec.Plan) {
 	tt.add("TABLE", "MODE", "ON INVALID", "RULES", "SINKS")
 	for _, t := range p.Tables {
 		builtin, own := ruleCounts(t.Rules)
-		tt.add(t.Name, tableMode(t), t.OnInvalid, fmt.Sprintf("%d built-in + %d spec", builtin, own), orNone(strings.Join(t.Sinks, ", ")))
+		invalid := t.OnInvalid
+		if t.OnDuplicate != "" {
+			invalid += " (" + t.OnDuplicate + ")" // the key's repeats: all but the first copy are invalid
+		}
+		tt.add(t.Name, tableMode(t), invalid, fmt.Sprintf("%d built-in + %d spec", builtin, own), orNone(strings.Join(t.Sinks, ", ")))
 	}
 	tt.write(w)
 	printCSVDialects(w, p)

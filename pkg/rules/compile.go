@@ -117,6 +117,9 @@ func broken(t Target, r Rule) (string, error) {
 	case Unique:
 		return fmt.Sprintf("%s IN (SELECT %s FROM typed WHERE %s IS NOT NULL GROUP BY ALL HAVING count(*) > 1)",
 			col, col, col), nil
+	case Duplicate:
+		// Every copy of a key but the first by rowid (the order the source gave).
+		return fmt.Sprintf("%s IS NOT NULL AND row_number() OVER (PARTITION BY %s ORDER BY _row) > 1", col, col), nil
 	case AcceptedValues:
 		return notIn(col, r.Values, sqlq.Literal)
 	case Range:

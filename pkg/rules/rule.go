@@ -17,6 +17,9 @@ const (
 	// TypeCheck marks a value that does not parse as its column's type; the engine adds
 	// one per column for untyped sources, a spec cannot write it.
 	TypeCheck = "type"
+	// Duplicate marks a later copy, in source order, of a key seen before: the key's
+	// unique rule becomes it under on_duplicate: keep_first. A spec cannot write it.
+	Duplicate = "duplicate"
 )
 
 // Checks lists the kinds a spec may write, in the order the docs list them.

@@ -151,6 +151,7 @@ func (c *checker) table(i int) {
 		}
 	}
 	c.validatedInBigQuery(i, t, m)
+	c.onDuplicate(i, t, m)
 	if t.MaxBytesBilled > 0 && c.s.Source.Kind != "bigquery" {
 		c.report(t.Pos, []any{"tables", i, "max_bytes_billed"}, "it caps the bytes a BigQuery query job bills", "max_bytes_billed applies only to a bigquery source, not %s", c.s.Source.Kind)
 	}

@@ -86,6 +86,10 @@ type Table struct {
 	// Enable switches on optional built-in rules by name (the relationships); Disable turns built-in rules off.
 	Enable  []string `json:"enable,omitempty"`
 	Disable []string `json:"disable,omitempty"`
+	// OnDuplicate is what the key's unique rule does with a repeated key: quarantine_all
+	// (empty, the default) sets every copy aside; keep_first loads the first copy in
+	// source order and sets the later ones aside as <key>_duplicate.
+	OnDuplicate string `json:"on_duplicate,omitempty"`
 	// Where filters the source rows (pushed into the source's query); Limit caps them, for development.
 	Where string `json:"where,omitempty"`
 	Limit int64  `json:"limit,omitempty"`
@@ -172,6 +176,12 @@ const (
 const (
 	ModeSnapshot    = "snapshot"
 	ModeIncremental = "incremental"
+)
+
+// On-duplicate policies.
+const (
+	OnDuplicateQuarantineAll = "quarantine_all"
+	OnDuplicateKeepFirst     = "keep_first"
 )
 
 // On-invalid policies.

@@ -95,9 +95,11 @@ func (r *Run) Replay(ctx context.Context, t *spec.TablePlan) (Replayed, error) {
 			_ = r.Warehouse.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+rel)
 		}
 	}()
-	// The quarantined rows first, by their place in the quarantine and with every
-	// column it has (a files source adds where each row came from), then the table's
-	// rows (as text when the quarantine holds text).
+	// The table's rows first (as text when the quarantine holds text), then the
+	// quarantined rows, by their place in the quarantine and with every column it has
+	// (a files source adds where each row came from). The order is the source order
+	// the rules see: under on_duplicate: keep_first a key the table holds comes first,
+	// so a quarantined copy of it stays <key>_duplicate and never moves in beside it.
 	mainCols := make([]string, len(t.Model.Columns))
 	for i, c := range t.Model.Columns {
 		mainCols[i] = sqlq.Ident(c.Name)
@@ -106,8 +108,8 @@ func (r *Run) Replay(ctx context.Context, t *spec.TablePlan) (Replayed, error) {
 		}
 	}
 	err = r.Warehouse.Exec(ctx, fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS SELECT * EXCLUDE (_part, _n) FROM (
-		SELECT *, TRUE AS _q, 0 AS _part, rowid AS _n FROM %s
-		UNION ALL BY NAME SELECT %s, FALSE AS _q, 1 AS _part, rowid AS _n FROM %s) ORDER BY _part, _n`,
+		SELECT *, TRUE AS _q, 1 AS _part, rowid AS _n FROM %s
+		UNION ALL BY NAME SELECT %s, FALSE AS _q, 0 AS _part, rowid AS _n FROM %s) ORDER BY _part, _n`,
 		work, q, strings.Join(mainCols, ", "), target))
 	if err != nil {
 		return out, fmt.Errorf("replay %s: %w", t.Name, err)
