@@ -12,6 +12,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" driver
 
+	"github.com/ecomrun/ecomrun/pkg/exact"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
@@ -215,37 +216,18 @@ func columnTypes(ctx context.Context, db *sql.DB, reader, text string, names, du
 	return types, nil
 }
 
-// Text patterns of the files source (pkg/stages/files_convert.go): a value of the
-// type is text matching these (NULLs are left out of the test).
-const (
-	intPattern      = `^\s*[+-]?[0-9]+(\.0*)?\s*$`
-	utcPattern      = `[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})? UTC`
-	zonedPattern    = `\s*[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)\s*`
-	numericPattern  = `\s*[+-]?[0-9]{1,29}(\.[0-9]{0,9}0*)?\s*`
-	datePattern     = `\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*`
-	datetimePattern = `\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?\s*`
-)
+// zonedPattern is a timestamp text with its zone (an offset, Z or BigQuery's UTC):
+// a column of them is TIMESTAMP; without a zone it is DATETIME.
+const zonedPattern = `\s*[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)\s*`
 
-// textIs is a condition true when text q converts to t exactly.
+// textIs is a condition true when text q converts to t exactly, as the files
+// source converts it (pkg/exact).
 func textIs(q string, t thelook.Type) string {
-	switch t {
-	case thelook.Int64:
-		return fmt.Sprintf("regexp_full_match(%s, '%s') AND TRY_CAST(%s AS BIGINT) IS NOT NULL", q, intPattern, q)
-	case thelook.Float64:
-		return fmt.Sprintf("NOT contains(%s, '_') AND TRY_CAST(%s AS DOUBLE) IS NOT NULL AND NOT isinf(TRY_CAST(%s AS DOUBLE))", q, q, q)
-	case thelook.Numeric:
-		return fmt.Sprintf("regexp_full_match(%s, '%s')", q, numericPattern)
-	case thelook.Bool:
-		return fmt.Sprintf("lower(trim(%s)) IN ('true', 'false')", q)
-	case thelook.Date:
-		return fmt.Sprintf("regexp_full_match(%s, '%s') AND TRY_CAST(%s AS DATE) IS NOT NULL", q, datePattern, q)
-	case thelook.Datetime:
-		return fmt.Sprintf("regexp_full_match(%s, '%s') AND TRY_CAST(%s AS TIMESTAMP) IS NOT NULL", q, datetimePattern, q)
-	case thelook.Timestamp:
-		return fmt.Sprintf("(regexp_full_match(%s, '%s') AND TRY_CAST(left(%s, -4) || '+00' AS TIMESTAMPTZ) IS NOT NULL) OR "+
-			"(regexp_full_match(%s, '%s') AND TRY_CAST(%s AS TIMESTAMPTZ) IS NOT NULL)", q, utcPattern, q, q, zonedPattern, q)
+	is := fmt.Sprintf("(%s) IS NOT NULL", exact.FromText(q, t))
+	if t == thelook.Timestamp {
+		return fmt.Sprintf("(regexp_full_match(%s, '%s') OR regexp_full_match(%s, '%s')) AND %s", q, exact.BigQueryUTC, q, zonedPattern, is)
 	}
-	return "true"
+	return is
 }
 
 // mapDuckDB is the BigQuery type holding a DuckDB type's values; STRING for any

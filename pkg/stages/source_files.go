@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ecomrun/ecomrun/pkg/exact"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
@@ -204,8 +205,8 @@ func (x *filesExtract) convert(from string, srcType func(thelook.Column) string,
 			outer = append(outer, q)
 			continue
 		}
-		conv, exact := exactly(q, st, col.Type)
-		if exact {
+		conv, lossless := exact.Convert(q, st, col.Type)
+		if lossless {
 			inner = append(inner, conv+" AS "+q)
 			outer = append(outer, q)
 			continue

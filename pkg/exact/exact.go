@@ -1,4 +1,6 @@
-package stages
+// Package exact converts a file's values to a model's types exactly, in DuckDB SQL:
+// the one place that says when a text or a typed value is a value of a type.
+package exact
 
 import (
 	"fmt"
@@ -24,10 +26,10 @@ const (
 	infPattern = `(?i)^\s*[+-]?inf(inity)?\s*$`
 	// A fraction finer than microseconds that is not zero: TIMESTAMPTZ would drop it.
 	subMicroPattern = `\.[0-9]{6}[0-9]*[1-9]`
-	// BigQuery's export form, 2024-06-23 23:41:55.000000 UTC (the fraction optional).
+	// BigQueryUTC is BigQuery's export form, 2024-06-23 23:41:55.000000 UTC (the fraction optional).
 	// DuckDB resolves a zone name through ICU, 18x slower than an offset, so this form
 	// is cast as the same instant written with +00 (TestFilesSourceParsesBigQueryTimestampsExactly).
-	bigQueryUTCPattern = `[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})? UTC`
+	BigQueryUTC = `[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})? UTC`
 	// NUMERIC holds 29 digits before the point and 9 after; a finer fraction that is
 	// not zero would be rounded by the cast.
 	numericPattern = `\s*[+-]?[0-9]{1,29}(\.[0-9]{0,9}0*)?\s*`
@@ -36,17 +38,17 @@ const (
 	datetimePattern = `\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?\s*`
 )
 
-// exactly returns the SQL converting column q, of DuckDB type src in the file, to
+// Convert returns the SQL converting column q, of DuckDB type src in the file, to
 // the model type t, NULL when the value is not exactly one of t; lossless says no
 // value can fail (the types agree, or every value of src fits t).
-func exactly(q, src string, t thelook.Type) (expr string, lossless bool) {
+func Convert(q, src string, t thelook.Type) (expr string, lossless bool) {
 	want := t.DuckDB()
 	src = strings.ToUpper(src)
 	if src == want {
 		return q, true
 	}
 	if src == "VARCHAR" {
-		return fromText(q, t), false
+		return FromText(q, t), false
 	}
 	if want == "VARCHAR" {
 		return fmt.Sprintf("CAST(%s AS VARCHAR)", q), true
@@ -67,8 +69,9 @@ func exactly(q, src string, t thelook.Type) (expr string, lossless bool) {
 	return fmt.Sprintf("CASE WHEN TRY_CAST(%s AS %s) IS NOT DISTINCT FROM %s THEN %s END", v, src, q, v), false
 }
 
-// fromText converts CSV text (or a Parquet string) exactly.
-func fromText(q string, t thelook.Type) string {
+// FromText converts CSV text (or a Parquet string) exactly: NULL when it is not
+// exactly a value of t.
+func FromText(q string, t thelook.Type) string {
 	switch t {
 	case thelook.Int64:
 		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(%s AS BIGINT) END", q, intPattern, q)
@@ -78,7 +81,7 @@ func fromText(q string, t thelook.Type) string {
 	case thelook.Timestamp:
 		return fmt.Sprintf("CASE WHEN contains(%s, '.') AND regexp_matches(%s, '%s') THEN NULL "+
 			"WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(left(%s, -4) || '+00' AS TIMESTAMPTZ) "+
-			"ELSE TRY_CAST(%s AS TIMESTAMPTZ) END", q, q, subMicroPattern, q, bigQueryUTCPattern, q, q)
+			"ELSE TRY_CAST(%s AS TIMESTAMPTZ) END", q, q, subMicroPattern, q, BigQueryUTC, q, q)
 	case thelook.Numeric:
 		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(%s AS %s) END", q, numericPattern, q, t.DuckDB())
 	case thelook.Bool: // as BigQuery writes them, in any case; not DuckDB's yes, t or 1
