@@ -3,16 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/ecomrun/ecomrun/internal/bqemulator"
 )
 
 // The bigquery form of init against goccy/bigquery-emulator (built once by `make
@@ -102,66 +98,5 @@ func cols(s string) []map[string]string {
 // returns its REST endpoint; it is killed when the test ends.
 func startInitEmulator(t *testing.T, project string, dataset map[string]any) string {
 	t.Helper()
-	bin := os.Getenv("ECOMRUN_BIGQUERY_EMULATOR")
-	if bin == "" {
-		cache := os.Getenv("ECOMRUN_CACHE")
-		if cache == "" {
-			home, _ := os.UserHomeDir()
-			cache = filepath.Join(home, ".cache", "ecomrun")
-		}
-		bin = filepath.Join(cache, "bigquery-emulator-v0.8.1", "bigquery-emulator")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("the BigQuery emulator is not built (%v): run make bigquery-emulator (or set ECOMRUN_BIGQUERY_EMULATOR)", err)
-	}
-	doc, err := json.Marshal(map[string]any{"projects": []any{map[string]any{"id": project, "datasets": []any{dataset}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	data := filepath.Join(t.TempDir(), "data.json")
-	if err := os.WriteFile(data, doc, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	port, grpcPort := freeInitPort(t), freeInitPort(t)
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "--project="+project, "--host=127.0.0.1",
-		fmt.Sprintf("--port=%d", port), fmt.Sprintf("--grpc-port=%d", grpcPort), "--data-from-yaml="+data)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("emulator output:\n%s", logs.String())
-		}
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for deadline := time.Now().Add(60 * time.Second); ; {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			return "http://" + addr
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("the emulator exited: %v\n%s", err, logs.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the emulator did not listen on %s:\n%s", addr, logs.String())
-		}
-	}
-}
-
-func freeInitPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return bqemulator.Start(t, project, map[string]any{"projects": []any{map[string]any{"id": project, "datasets": []any{dataset}}}}).URL
 }

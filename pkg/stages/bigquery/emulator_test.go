@@ -1,14 +1,9 @@
 package bigquery_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,14 +13,13 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"google.golang.org/api/option"
 
+	"github.com/ecomrun/ecomrun/internal/bqemulator"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // The tests run the real client library against goccy/bigquery-emulator, a BigQuery
-// implementation of its own (REST, SQL through googlesqlite). Building it takes
-// minutes, so `make bigquery-emulator` (scripts/bigquery-emulator.sh) builds it once
-// into a cache folder and `make test` runs that first; the tests themselves never
-// build or install anything.
+// implementation of its own (REST, SQL through googlesqlite), started by
+// internal/bqemulator.
 
 const (
 	testProject = "ecomrun-test"
@@ -33,37 +27,6 @@ const (
 	testScale   = 0.002
 	testSeed    = 7
 )
-
-// emulatorVersion is the emulator scripts/bigquery-emulator.sh builds.
-const emulatorVersion = "v0.8.1"
-
-// emulatorBinary finds the emulator: $ECOMRUN_BIGQUERY_EMULATOR, else the binary
-// scripts/bigquery-emulator.sh caches in ${ECOMRUN_CACHE:-$HOME/.cache/ecomrun}. A
-// missing emulator fails the test with the command that builds it: these tests never
-// skip, and never build it themselves.
-func emulatorBinary(t *testing.T) string {
-	t.Helper()
-	const build = "run make bigquery-emulator (or set ECOMRUN_BIGQUERY_EMULATOR)"
-	if p := os.Getenv("ECOMRUN_BIGQUERY_EMULATOR"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("ECOMRUN_BIGQUERY_EMULATOR=%s: %v: %s", p, err, build)
-		}
-		return p
-	}
-	cache := os.Getenv("ECOMRUN_CACHE")
-	if cache == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			t.Fatalf("the BigQuery emulator: no home folder to find its cache in (%v): %s", err, build)
-		}
-		cache = filepath.Join(home, ".cache", "ecomrun")
-	}
-	p := filepath.Join(cache, "bigquery-emulator-"+emulatorVersion, "bigquery-emulator")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("the BigQuery emulator is not built (no %s): %s", p, build)
-	}
-	return p
-}
 
 // freePort returns a port nothing listens on, as far as anyone can tell.
 func freePort(t *testing.T) int {
@@ -89,43 +52,8 @@ func startEmulator(t *testing.T) *emulator { t.Helper(); return startEmulatorWit
 // startEmulatorWith is startEmulator with further datasets of testProject.
 func startEmulatorWith(t *testing.T, extra ...dataset) *emulator {
 	t.Helper()
-	bin := emulatorBinary(t)
-	data := filepath.Join(t.TempDir(), "data.json")
-	writeData(t, data, extra...)
-	port, grpcPort := freePort(t), freePort(t)
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "--project="+testProject, "--host=127.0.0.1",
-		fmt.Sprintf("--port=%d", port), fmt.Sprintf("--grpc-port=%d", grpcPort), "--data-from-yaml="+data)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("emulator output:\n%s", logs.String())
-		}
-	})
-	e := &emulator{url: fmt.Sprintf("http://127.0.0.1:%d", port), grpc: fmt.Sprintf("127.0.0.1:%d", grpcPort)}
-	deadline := time.Now().Add(60 * time.Second) // loading the data takes a moment
-	for {
-		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
-		if err == nil {
-			c.Close()
-			break
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("the emulator exited: %v\n%s", err, logs.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the emulator did not listen on port %d:\n%s", port, logs.String())
-		}
-	}
+	em := bqemulator.Start(t, testProject, emulatorData(t, extra...))
+	e := &emulator{url: em.URL, grpc: em.GRPC}
 	e.geographies(t)
 	return e
 }
@@ -179,10 +107,10 @@ type (
 	}
 )
 
-// writeData writes the emulator's data file (JSON, which its YAML loader reads):
-// every generated table in testProject.thelook, but those with a GEOGRAPHY column in
-// testProject.staging with the WKT as STRING, for geographies to convert.
-func writeData(t *testing.T, path string, extra ...dataset) {
+// emulatorData is the emulator's data: every generated table in testProject.thelook,
+// but those with a GEOGRAPHY column in testProject.staging with the WKT as STRING,
+// for geographies to convert.
+func emulatorData(t *testing.T, extra ...dataset) any {
 	t.Helper()
 	tables, staging := dataset{ID: testDataset}, dataset{ID: "staging"}
 	for _, name := range thelook.Tables {
@@ -198,14 +126,7 @@ func writeData(t *testing.T, path string, extra ...dataset) {
 		}
 		into.Tables = append(into.Tables, tb)
 	}
-	doc := map[string]any{"projects": []any{map[string]any{"id": testProject, "datasets": append([]dataset{tables, staging}, extra...)}}}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return map[string]any{"projects": []any{map[string]any{"id": testProject, "datasets": append([]dataset{tables, staging}, extra...)}}}
 }
 
 // generatedRows is a table of the generator at the test's scale and seed, as rows.
