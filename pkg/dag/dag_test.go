@@ -156,3 +156,23 @@ func TestWalkTurnsAPanicIntoAFailure(t *testing.T) {
 		}
 	}
 }
+
+// Safely serves a stage's own goroutines: a panic there is the goroutine's error,
+// in one line naming its place, and an error or nil passes through.
+func TestSafely(t *testing.T) {
+	err := Safely(func() error {
+		var s []int
+		_ = s[3] // an index out of range: a real runtime panic
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "internal error") || !strings.Contains(err.Error(), "dag_test.go:") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("Safely = %v, want a one-line internal error naming dag_test.go", err)
+	}
+	want := errors.New("plain")
+	if got := Safely(func() error { return want }); got != want {
+		t.Errorf("Safely = %v, want %v", got, want)
+	}
+	if got := Safely(func() error { return nil }); got != nil {
+		t.Errorf("Safely = %v, want nil", got)
+	}
+}

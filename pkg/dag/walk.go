@@ -112,13 +112,19 @@ func Walk(ctx context.Context, g *Graph, parallelism int, run func(ctx context.C
 // runSafely runs a node and turns a panic into the node's error, so that a bug in
 // one stage fails that stage (and skips what depends on it) while the rest of the
 // run ends cleanly, its outputs committed or rolled back as usual.
-func runSafely(ctx context.Context, id string, run func(ctx context.Context, id string) error) (err error) {
+func runSafely(ctx context.Context, id string, run func(ctx context.Context, id string) error) error {
+	return Safely(func() error { return run(ctx, id) })
+}
+
+// Safely runs f and turns a panic into an internal error naming the bug's place in
+// one line, so a stage's own goroutines end a run as cleanly as the stage would.
+func Safely(f func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("internal error (a bug, please report it): %v [at %s]", p, panicSite(debug.Stack()))
 		}
 	}()
-	return run(ctx, id)
+	return f()
 }
 
 // panicSite is the innermost frame of a panic's stack outside the runtime and this

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecomrun/ecomrun/pkg/dag"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
 	"github.com/ecomrun/ecomrun/pkg/warehouse"
@@ -69,7 +70,7 @@ func preflight(ctx context.Context, plan *spec.Plan, wh *warehouse.Warehouse, wh
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := preflightSink(ctx, k, wh, runID); err != nil {
+			if err := dag.Safely(func() error { return preflightSink(ctx, k, wh, runID) }); err != nil {
 				lines[i] = fmt.Sprintf("sink %s (%s): %s", k.Name, k.Kind, oneLine(err))
 			}
 		}()

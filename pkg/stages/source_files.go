@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ecomrun/ecomrun/pkg/dag"
 	"github.com/ecomrun/ecomrun/pkg/exact"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
@@ -117,7 +118,8 @@ func (x *filesExtract) csv(ctx context.Context, c spec.CSV, onMalformed string) 
 	}
 	done := make(chan counted, 1)
 	go func(d csvDialect) { // its own copy: d is adjusted below while it counts
-		n, err := countRecords(x.path, d)
+		var n int64
+		err := dag.Safely(func() (err error) { n, err = countRecords(x.path, d); return err })
 		done <- counted{n, err}
 	}(d)
 	if len(d.columns) == 0 { // an empty file: no header, no records
