@@ -17,7 +17,7 @@ import (
 // that checks it, so a user sees what `orders` checks without reading Go.
 type modelView struct {
 	Table   string       `json:"table"`
-	Key     string       `json:"key"`
+	Key     string       `json:"key,omitempty"`
 	Columns []columnView `json:"columns"`
 	Rules   []ruleView   `json:"rules"`
 }
@@ -109,7 +109,11 @@ func printModels(w io.Writer, format string, views []modelView) {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "%s (key %s)\n", v.Table, v.Key)
+		if v.Key == "" {
+			fmt.Fprintf(w, "%s (no key)\n", v.Table)
+		} else {
+			fmt.Fprintf(w, "%s (key %s)\n", v.Table, v.Key)
+		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  COLUMN\tTYPE\tREQUIRED")
 		for _, c := range v.Columns {

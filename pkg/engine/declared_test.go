@@ -1,10 +1,14 @@
 package engine_test
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/ecomrun/ecomrun/pkg/engine"
 )
 
 // customersSpec declares a table of the user's own, with a column of every type
@@ -126,4 +130,54 @@ func TestDeclaredTableLoadsFromParquet(t *testing.T) {
 		"b@x.com|[type_customer_id, customer_id_not_null]",
 		"c@x.com|[type_prefs, range_lifetime_value]",
 	})
+}
+
+// A file's column is found by its name in any case, as DuckDB and BigQuery read
+// names: ID in the header is the model's id, in CSV and in Parquet. Two columns
+// that differ only in case fail the table, naming both.
+func TestFileColumnsMatchWithoutRegardToCase(t *testing.T) {
+	const spec = `version: 1
+name: caps
+source: {kind: files, dir: "%s", format: %s}
+warehouse: {path: "%s/ecom.duckdb"}
+tables:
+  - name: caps
+    columns: [{name: id, type: INT64}, {name: v, type: STRING}]
+`
+	for _, format := range []string{"csv", "parquet"} {
+		t.Run(format, func(t *testing.T) {
+			dir := t.TempDir()
+			in := filepath.Join(dir, "in")
+			file := filepath.Join(in, "caps."+format)
+			writeFile(t, file, "ID,V\n1,a\n")
+			if format == "parquet" {
+				writeParquet(t, file, `SELECT 1::BIGINT AS "ID", 'a' AS "V"`)
+			}
+			rep := apply(t, compile(t, dir, fmt.Sprintf(spec, in, format, dir)))
+			accounting(t, rep.Tables[0], 1, 1, 0)
+			db := query(t, filepath.Join(dir, "ecom.duckdb"))
+			sameRows(t, "loaded rows", rowsOf(t, db, "SELECT id, v FROM main.caps"), []string{"1|a"})
+		})
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	writeFile(t, filepath.Join(in, "caps.csv"), "id,ID,v\n1,2,a\n")
+	plan := compile(t, dir, fmt.Sprintf(spec, in, "csv", dir))
+	_, err := engine.Apply(context.Background(), plan, engine.Options{})
+	if err == nil || !strings.Contains(err.Error(), `has two columns named "ID" (columns 1 and 2`) {
+		t.Fatalf("a header with id and ID: %v", err)
+	}
+}
+
+// writeParquet writes the rows of a DuckDB query as a Parquet file.
+func writeParquet(t *testing.T, path, query string) {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("COPY (" + query + ") TO '" + path + "' (FORMAT parquet)"); err != nil {
+		t.Fatal(err)
+	}
 }

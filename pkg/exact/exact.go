@@ -33,9 +33,15 @@ const (
 	// NUMERIC holds 29 digits before the point and 9 after; a finer fraction that is
 	// not zero would be rounded by the cast.
 	numericPattern = `\s*[+-]?[0-9]{1,29}(\.[0-9]{0,9}0*)?\s*`
-	// A DATE, and a DATETIME (civil: no zone or offset, which the cast would drop).
-	datePattern     = `\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*`
-	datetimePattern = `\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?\s*`
+	// A DATE; a DATETIME (civil: no zone or offset, which the cast would drop); a
+	// TIMESTAMP, whose zone is Z, UTC or an offset of at most 14 hours. The time of
+	// day runs to 23:59:59: DuckDB's casts read 24:00:00 as the next day, and
+	// 'epoch', 'infinity' or a zone of +25:00 as instants.
+	datePattern      = `\s*` + date + `\s*`
+	datetimePattern  = `\s*` + date + `([ T]` + clock + `)?\s*`
+	timestampPattern = `\s*` + date + `([ T]` + clock + `)?\s*(Z|z|UTC|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?\s*`
+	date             = `[0-9]{4}-[0-9]{2}-[0-9]{2}`
+	clock            = `([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?`
 )
 
 // Convert returns the SQL converting column q, of DuckDB type src in the file, to
@@ -79,9 +85,10 @@ func FromText(q string, t thelook.Type) string {
 		v := fmt.Sprintf("TRY_CAST(%s AS DOUBLE)", q)
 		return fmt.Sprintf("CASE WHEN NOT contains(%s, '_') AND (NOT isinf(%s) OR regexp_full_match(%s, '%s')) THEN %s END", q, v, q, infPattern, v)
 	case thelook.Timestamp:
-		return fmt.Sprintf("CASE WHEN contains(%s, '.') AND regexp_matches(%s, '%s') THEN NULL "+
+		return fmt.Sprintf("CASE WHEN NOT regexp_full_match(%s, '%s') THEN NULL "+
+			"WHEN contains(%s, '.') AND regexp_matches(%s, '%s') THEN NULL "+
 			"WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(left(%s, -4) || '+00' AS TIMESTAMPTZ) "+
-			"ELSE TRY_CAST(%s AS TIMESTAMPTZ) END", q, q, subMicroPattern, q, BigQueryUTC, q, q)
+			"ELSE TRY_CAST(%s AS TIMESTAMPTZ) END", q, timestampPattern, q, q, subMicroPattern, q, BigQueryUTC, q, q)
 	case thelook.Numeric:
 		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(%s AS %s) END", q, numericPattern, q, t.DuckDB())
 	case thelook.Bool: // as BigQuery writes them, in any case; not DuckDB's yes, t or 1
@@ -91,7 +98,8 @@ func FromText(q string, t thelook.Type) string {
 	case thelook.Date:
 		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(%s AS DATE) END", q, datePattern, q)
 	case thelook.Datetime:
-		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(%s AS TIMESTAMP) END", q, datetimePattern, q)
+		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '%s') AND NOT (contains(%s, '.') AND regexp_matches(%s, '%s')) "+
+			"THEN TRY_CAST(%s AS TIMESTAMP) END", q, datetimePattern, q, q, subMicroPattern, q)
 	case thelook.JSON:
 		return fmt.Sprintf("CASE WHEN json_valid(%s) THEN CAST(%s AS JSON) END", q, q)
 	}

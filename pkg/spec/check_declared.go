@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -26,6 +27,10 @@ func (c *checker) declaration(i int, t *Table) {
 			}
 			seen[col.Name] = true
 			names = append(names, col.Name)
+			if reservedColumn(col.Name) {
+				c.report(t.Pos, at("columns", j, "name"), "ecomrun adds columns of these names to the quarantine and its working tables: rename it",
+					"column name %q is reserved", col.Name)
+			}
 			if col.Type != "" && !slices.Contains(thelook.Types, thelook.Type(strings.ToUpper(col.Type))) {
 				c.report(t.Pos, at("columns", j, "type"), "types: "+typeNames(), "unknown type %q", col.Type)
 			}
@@ -48,10 +53,23 @@ func (c *checker) declaration(i int, t *Table) {
 	}
 	if t.Path != "" && c.s.Source.Kind != "files" {
 		c.report(t.Pos, at("path"), "", "path applies only to a files source, not %s", c.s.Source.Kind)
+	} else if clean := filepath.Clean(t.Path); t.Path != "" && !filepath.IsAbs(clean) && (clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator))) {
+		c.report(t.Pos, at("path"), "write an absolute path if that file is really meant", "path %q leaves the source's dir through \"..\"", t.Path)
 	}
 	if t.SourceTable != "" && c.s.Source.Kind != "bigquery" {
 		c.report(t.Pos, at("table"), "", "table applies only to a bigquery source, not %s", c.s.Source.Kind)
 	}
+}
+
+// reservedColumn is a name ecomrun gives columns of its own: a quarantine's
+// _violations, _run_id and _source_* and the working columns (_ecomrun_*, the
+// rule pass's _row, _reject and _flag_*).
+func reservedColumn(name string) bool {
+	switch name {
+	case "_violations", "_run_id", "_row", "_reject", "_raw":
+		return true
+	}
+	return strings.HasPrefix(name, "_source_") || strings.HasPrefix(name, "_ecomrun") || strings.HasPrefix(name, "_flag_")
 }
 
 // textRead are the types the bigquery source reads as text and converts in DuckDB:

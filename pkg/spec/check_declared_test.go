@@ -33,6 +33,14 @@ func TestDeclaredTables(t *testing.T) {
 		{"duplicate column", files, `
   - name: c
     columns: [{name: id, type: INT64}, {name: id, type: STRING}]`, []string{`7:47: duplicate column "id" in table c`}},
+		{"a reserved column name", files, `
+  - name: c
+    columns: [{name: id, type: INT64}, {name: _run_id, type: STRING}, {name: _source_line, type: INT64}, {name: _id, type: STRING}]`,
+			[]string{`7:47: column name "_run_id" is reserved`, `7:78: column name "_source_line" is reserved`}},
+		{"a path climbing out of dir", files, `
+  - name: c
+    path: ../../etc/passwd
+    columns: [{name: x, type: STRING}]`, []string{`7:11: path "../../etc/passwd" leaves the source's dir through ".."`}},
 		{"key not a column", files, `
   - name: c
     key: idd
@@ -73,6 +81,8 @@ func TestDeclaredTables(t *testing.T) {
 				got[i], _, _ = strings.Cut(got[i], " (the columns")
 				got[i], _, _ = strings.Cut(got[i], " (read a declared")
 				got[i], _, _ = strings.Cut(got[i], " (validate: local")
+				got[i], _, _ = strings.Cut(got[i], " (ecomrun adds")
+				got[i], _, _ = strings.Cut(got[i], " (write an absolute")
 			}
 			if !slices.Equal(got, tc.want) && (len(got) > 0 || len(tc.want) > 0) {
 				t.Fatalf("got\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(tc.want, "\n  "))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/ecomrun/ecomrun/pkg/dag"
@@ -125,18 +126,18 @@ func (x *filesExtract) csv(ctx context.Context, c spec.CSV, onMalformed string) 
 	if len(d.columns) == 0 { // an empty file: no header, no records
 		d.columns = model
 	}
-	have := map[string]bool{}
-	for _, col := range d.columns {
-		have[col] = true
+	have, err := fileColumns(x.path, d.columns)
+	if err == nil {
+		err = x.missing(have)
 	}
-	if err := x.missing(have); err != nil {
+	if err != nil {
 		<-done
 		return err
 	}
 	rejects, scan := "_ecomrun_csv_rejects_"+x.t.Name, "_ecomrun_csv_scan_"+x.t.Name
 	from := d.reader(x.path, rejects, scan)
 	q, err := x.convert(from, func(col thelook.Column) string {
-		if !have[col.Name] {
+		if !have[strings.ToLower(col.Name)] {
 			return ""
 		}
 		return "VARCHAR"
@@ -163,12 +164,28 @@ func (x *filesExtract) csv(ctx context.Context, c spec.CSV, onMalformed string) 
 	return x.accounted(ctx, got.n)
 }
 
+// fileColumns is the set of a file's column names, lower-cased: a column is found
+// by its name in any case (ID is id, as DuckDB and BigQuery read names). Two
+// columns whose names differ only in case cannot be told apart: an error.
+func fileColumns(path string, columns []string) (map[string]bool, error) {
+	have := map[string]bool{}
+	for i, c := range columns {
+		l := strings.ToLower(c)
+		if have[l] {
+			first := slices.IndexFunc(columns, func(o string) bool { return strings.ToLower(o) == l })
+			return nil, fmt.Errorf("%s has two columns named %q (columns %d and %d; names are compared without regard to case): rename one", path, c, first+1, i+1)
+		}
+		have[l] = true
+	}
+	return have, nil
+}
+
 // missing fails on model columns the file lacks, unless the model allows them to be
 // NULL (the Kaggle distribution_centers has no distribution_center_geom): those read as NULL.
 func (x *filesExtract) missing(have map[string]bool) error {
 	var missing []string
 	for _, col := range x.t.Model.Columns {
-		if !have[col.Name] && col.Required {
+		if !have[strings.ToLower(col.Name)] && col.Required {
 			missing = append(missing, col.Name)
 		}
 	}
@@ -316,20 +333,29 @@ func (x *filesExtract) parquet(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		types[c] = ty
+		if _, dup := types[strings.ToLower(c)]; dup {
+			types[c] = ty // fileColumns reports the pair
+			continue
+		}
+		types[strings.ToLower(c)] = ty
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	have := map[string]bool{}
+	var names []string
 	for c := range types {
-		have[c] = true
+		names = append(names, c)
 	}
-	if err := x.missing(have); err != nil {
+	slices.Sort(names)
+	have, err := fileColumns(x.path, names)
+	if err == nil {
+		err = x.missing(have)
+	}
+	if err != nil {
 		return err
 	}
-	q, err := x.convert(from, func(col thelook.Column) string { return types[col.Name] }, "file_row_number + 1")
+	q, err := x.convert(from, func(col thelook.Column) string { return types[strings.ToLower(col.Name)] }, "file_row_number + 1")
 	if err != nil {
 		return err
 	}
