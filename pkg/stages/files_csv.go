@@ -302,3 +302,46 @@ func (c *recordCounter) finish() int64 {
 	}
 	return c.records
 }
+
+// sourceLines maps line numbers of DuckDB's CSV reader, which counts a quoted
+// field's line breaks as none, to the physical line each of those rows starts on,
+// for the rows in want. It scans the file once, with the record counter's rules.
+func sourceLines(path string, d csvDialect, want map[int64]bool) (map[int64]int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	c := recordCounter{quote: d.Quote[0], escape: d.Escape[0], delim: d.Delimiter[0], atStart: true}
+	out := map[int64]int64{}
+	row, line := int64(1), int64(1)
+	if want[row] {
+		out[row] = line
+	}
+	r := bufio.NewReaderSize(f, 1<<20)
+	if b, err := r.Peek(len(utf8BOM)); err == nil && bytes.Equal(b, utf8BOM) {
+		_, _ = r.Discard(len(utf8BOM))
+	}
+	for len(out) < len(want) {
+		x, err := r.ReadByte()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		quoted := c.inQuotes
+		c.step(x)
+		if x != '\n' {
+			continue
+		}
+		line++
+		if !quoted {
+			row++
+			if want[row] {
+				out[row] = line
+			}
+		}
+	}
+	return out, nil
+}

@@ -151,7 +151,7 @@ func (x *filesExtract) csv(ctx context.Context, c spec.CSV, onMalformed string) 
 		err = x.harvest(ctx, "NULL")
 	}
 	if err == nil {
-		err = x.malformed(ctx, rejects, onMalformed)
+		err = x.malformed(ctx, rejects, onMalformed, d)
 	}
 	_ = x.exec(ctx, "DROP TABLE IF EXISTS temp."+sqlq.Ident(rejects), "DROP TABLE IF EXISTS temp."+sqlq.Ident(scan))
 	got := <-done
@@ -290,13 +290,19 @@ func (x *filesExtract) harvest(ctx context.Context, pos string) error {
 // malformed stages each record DuckDB's reader could not parse as a row of NULLs
 // (so it counts in and out) and sets it aside as malformed_record; with
 // on_malformed: fail, the first one fails the table instead.
-func (x *filesExtract) malformed(ctx context.Context, rejects, onMalformed string) error {
-	grouped := fmt.Sprintf(`SELECT line, string_agg(DISTINCT error_type, ', ') AS kind, first(error_message) AS message,
-		left(ltrim(first(csv_line), chr(13) || chr(10)), %d) AS raw FROM temp.%s GROUP BY line`, rawTextCap, sqlq.Ident(rejects))
-	m, err := x.count(ctx, "SELECT count(*) FROM ("+grouped+")")
+func (x *filesExtract) malformed(ctx context.Context, rejects, onMalformed string, d csvDialect) error {
+	m, err := x.count(ctx, "SELECT count(DISTINCT line) FROM temp."+sqlq.Ident(rejects))
 	if err != nil || m == 0 {
 		return err
 	}
+	lines, err := x.physicalLines(ctx, rejects, d)
+	if err != nil {
+		return err
+	}
+	grouped := fmt.Sprintf(`SELECT coalesce(p.physical, r.line) AS line, string_agg(DISTINCT error_type, ', ') AS kind, first(error_message) AS message,
+		left(ltrim(first(csv_line), chr(13) || chr(10)), %d) AS raw FROM temp.%s r LEFT JOIN temp.%s p ON p.line = r.line GROUP BY 1`,
+		rawTextCap, sqlq.Ident(rejects), sqlq.Ident(lines))
+	defer func() { _ = x.exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS temp."+sqlq.Ident(lines)) }()
 	if onMalformed == spec.OnMalformedFail {
 		var line int64
 		var kind, msg string
@@ -316,6 +322,54 @@ func (x *filesExtract) malformed(ctx context.Context, rejects, onMalformed strin
 		fmt.Sprintf(`INSERT INTO %s SELECT %d + k, [%s], TRUE, line, raw, NULL FROM _ecomrun_malformed_%s ORDER BY k`,
 			x.aside, n0, sqlq.String(malformedRule), x.t.Name),
 		fmt.Sprintf("DROP TABLE _ecomrun_malformed_%s", x.t.Name))
+}
+
+// physicalLines is a temp table mapping the rejected rows' DuckDB line numbers to the
+// lines of the file they start on (they differ after a quoted field's line breaks).
+func (x *filesExtract) physicalLines(ctx context.Context, rejects string, d csvDialect) (string, error) {
+	table := "_ecomrun_csv_lines_" + x.t.Name
+	rows, err := x.conn.QueryContext(ctx, "SELECT DISTINCT line FROM temp."+sqlq.Ident(rejects))
+	if err != nil {
+		return "", err
+	}
+	want := map[int64]bool{}
+	for rows.Next() {
+		var l int64
+		if err := rows.Scan(&l); err != nil {
+			rows.Close()
+			return "", err
+		}
+		want[l] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	got, err := sourceLines(x.path, d, want)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", x.path, err)
+	}
+	if err := x.exec(ctx, "CREATE OR REPLACE TEMP TABLE "+sqlq.Ident(table)+" (line BIGINT, physical BIGINT)"); err != nil {
+		return "", err
+	}
+	var values []string
+	flush := func() error {
+		if len(values) == 0 {
+			return nil
+		}
+		err := x.exec(ctx, "INSERT INTO temp."+sqlq.Ident(table)+" VALUES "+strings.Join(values, ", "))
+		values = values[:0]
+		return err
+	}
+	for l, p := range got {
+		values = append(values, fmt.Sprintf("(%d, %d)", l, p))
+		if len(values) == 1000 {
+			if err := flush(); err != nil {
+				return "", err
+			}
+		}
+	}
+	return table, flush()
 }
 
 // parquet reads a Parquet file: columns arrive typed, and a column whose type is not
