@@ -1,6 +1,7 @@
 package scaffold
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"errors"
@@ -65,7 +66,14 @@ func FromFiles(ctx context.Context, dir string) (*Source, error) {
 		for base, n := name, 2; taken[name]; n++ {
 			name = fmt.Sprintf("%s_%d", base, n)
 		}
-		t, err := readFile(ctx, db, filepath.Join(dir, f), name, strings.ToLower(ext) == ".parquet")
+		parquet := strings.ToLower(ext) == ".parquet"
+		if !parquet {
+			if dup := repeatedHeader(filepath.Join(dir, f)); dup != "" {
+				src.Skipped = append(src.Skipped, fmt.Sprintf("%s: its header names column %s twice (in any case); rename one in the file", f, dup))
+				continue
+			}
+		}
+		t, err := readFile(ctx, db, filepath.Join(dir, f), name, parquet)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
@@ -87,6 +95,38 @@ func FromFiles(ctx context.Context, dir string) (*Source, error) {
 		return nil, fmt.Errorf("no file in %s can be a table: %s", dir, strings.Join(src.Skipped, "; "))
 	}
 	return src, nil
+}
+
+// repeatedHeader is a column name a CSV file's header repeats (compared without
+// regard to case, as the files source reads names), or "". DuckDB's sniffer would
+// rename the second (id_1), a column the files source never finds.
+func repeatedHeader(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return "" // readFile reports it
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	if b, err := r.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
+		_, _ = r.Discard(3)
+	}
+	line, _ := r.ReadString('\n')
+	line = strings.TrimRight(line, "\r\n")
+	var names []string
+	for _, delim := range []string{",", ";", "\t", "|"} { // the files source's candidates
+		if cols := strings.Split(line, delim); len(cols) > len(names) {
+			names = cols
+		}
+	}
+	seen := map[string]bool{}
+	for _, n := range names {
+		n = strings.ToLower(strings.Trim(strings.TrimSpace(n), `"`))
+		if seen[n] {
+			return fmt.Sprintf("%q", n)
+		}
+		seen[n] = true
+	}
+	return ""
 }
 
 func badColumns(cols []thelook.Column) string {
@@ -235,8 +275,10 @@ func textIs(q string, t thelook.Type) string {
 func mapDuckDB(d string) thelook.Type {
 	d = strings.ToUpper(d)
 	switch {
-	case slices.Contains([]string{"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT"}, d):
+	case slices.Contains([]string{"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UINTEGER", "USMALLINT", "UTINYINT"}, d):
 		return thelook.Int64
+	case d == "UBIGINT": // up to 20 digits: past INT64, within NUMERIC
+		return thelook.Numeric
 	case d == "DOUBLE" || d == "FLOAT":
 		return thelook.Float64
 	case strings.HasPrefix(d, "DECIMAL"):
@@ -249,8 +291,8 @@ func mapDuckDB(d string) thelook.Type {
 		return thelook.Bool
 	case d == "DATE":
 		return thelook.Date
-	case d == "TIMESTAMP" || d == "TIMESTAMP_S" || d == "TIMESTAMP_MS" || d == "TIMESTAMP_NS":
-		return thelook.Datetime
+	case d == "TIMESTAMP" || d == "TIMESTAMP_S" || d == "TIMESTAMP_MS":
+		return thelook.Datetime // TIMESTAMP_NS holds nanoseconds, which DATETIME does not: STRING keeps them
 	case d == "TIMESTAMP WITH TIME ZONE" || d == "TIMESTAMPTZ":
 		return thelook.Timestamp
 	case d == "BLOB":

@@ -71,7 +71,7 @@ func matches(cols, model []string) int {
 	n := 0
 	for _, c := range cols {
 		for _, m := range model {
-			if c == m {
+			if strings.EqualFold(c, m) {
 				n++
 				break
 			}
