@@ -1,10 +1,13 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
+	"syscall"
+	"time"
 
 	"github.com/ecomrun/ecomrun/pkg/diag"
 )
@@ -17,8 +20,13 @@ const MaxFileSize = 4 << 20
 // ReadFile reads a spec file, or says why it will not: it is not a file one can
 // read (a directory), or it holds more than MaxFileSize bytes. Devices and pipes
 // are read through the cap, so "validate <(generate-spec)" still works.
+// readTimeout bounds the wait for a pipe's next bytes.
+var readTimeout = 10 * time.Second
+
 func ReadFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	// Non-blocking, so that opening a FIFO nothing writes to does not wait for a
+	// writer forever; reads of such a file wait at most readTimeout.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -26,6 +34,9 @@ func ReadFile(path string) ([]byte, error) {
 	info, err := f.Stat()
 	if err != nil {
 		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		_ = f.SetReadDeadline(time.Now().Add(readTimeout)) // a FIFO; a device has none
 	}
 	tooLarge := fmt.Errorf("the file is larger than %d MiB; a spec is a few kilobytes of YAML (is this the right file?)", MaxFileSize>>20)
 	switch {
@@ -35,6 +46,14 @@ func ReadFile(path string) ([]byte, error) {
 		return nil, tooLarge
 	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	// A FIFO read before its writer opened it ends at once: wait for one, a while.
+	for start := time.Now(); err == nil && len(b) == 0 && info.Mode()&os.ModeNamedPipe != 0 && time.Since(start) < readTimeout; {
+		time.Sleep(20 * time.Millisecond)
+		b, err = io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil, fmt.Errorf("nothing to read from %s for %v (a pipe that nothing writes to?)", path, readTimeout)
+	}
 	if err != nil {
 		return nil, err
 	}
