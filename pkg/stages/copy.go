@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
 )
 
@@ -35,4 +36,25 @@ func FileDigest(path string) (int64, string, error) {
 	h := sha256.New()
 	n, err := io.Copy(h, f)
 	return n, hex.EncodeToString(h.Sum(nil)), err
+}
+
+// SinkRows is the query a sink writes a table's loaded rows with or, with
+// quarantine, its quarantined rows less their _run_id (the manifest holds the run).
+// A snapshot table's rows come in the order they were loaded, the source's; an
+// incremental table's are sorted (by its primary key, its quarantine by every
+// column), because merges leave rows in an order that depends on which runs came
+// before, and a sink's bytes must depend on the rows alone.
+func SinkRows(t *spec.TablePlan, quarantine bool) string {
+	if quarantine {
+		q := "SELECT * EXCLUDE (_run_id) FROM " + sqlq.Qualified(QuarantineSchema, t.Name)
+		if t.Incremental != nil {
+			q += " ORDER BY ALL"
+		}
+		return q
+	}
+	q := "SELECT * FROM " + sqlq.Qualified("main", t.Name)
+	if t.Incremental != nil {
+		q += " ORDER BY " + sqlq.Ident(t.Incremental.PrimaryKey)
+	}
+	return q
 }

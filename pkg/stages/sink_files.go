@@ -17,7 +17,6 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/failpoint"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
-	"github.com/ecomrun/ecomrun/pkg/sqlq"
 )
 
 // ManifestName is the file a files sink writes last, listing what its folder holds.
@@ -93,14 +92,13 @@ func (s *fileSink) Write(ctx context.Context, run *Run, t *spec.TablePlan) error
 	defer os.RemoveAll(stage)
 
 	files := []staged{}
-	main, err := s.copy(ctx, run, stage, t.Name, fmt.Sprintf("SELECT * FROM %s", sqlq.Qualified("main", t.Name)), t.Name)
+	main, err := s.copy(ctx, run, stage, t.Name, SinkRows(t, false), t.Name)
 	if err != nil {
 		return err
 	}
 	files = append(files, main)
 	if t.OnInvalid == spec.OnInvalidQuarantine {
-		// The run id is in the manifest; leaving it out of the file keeps reruns byte-identical.
-		q, err := s.copy(ctx, run, stage, t.Name, fmt.Sprintf("SELECT * EXCLUDE (_run_id) FROM %s", sqlq.Qualified(QuarantineSchema, t.Name)), t.Name+".quarantine")
+		q, err := s.copy(ctx, run, stage, t.Name, SinkRows(t, true), t.Name+".quarantine")
 		if err != nil {
 			return err
 		}

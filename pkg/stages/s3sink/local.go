@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
 	"github.com/ecomrun/ecomrun/pkg/stages"
 )
@@ -77,8 +78,8 @@ func (s *sink) copyOptions(runID string) string {
 // partition_by one folder per value (col=value/, as DuckDB escapes values). It
 // returns the files in key order, each with its key under folder, rows, size and
 // SHA-256.
-func (s *sink) writeLocal(ctx context.Context, run *stages.Run, table, dir, folder string) ([]localFile, error) {
-	query := "SELECT * FROM " + sqlq.Qualified("main", table)
+func (s *sink) writeLocal(ctx context.Context, run *stages.Run, t *spec.TablePlan, dir, folder string) ([]localFile, error) {
+	query := stages.SinkRows(t, false)
 	dest := filepath.Join(dir, partPrefix(run.ID)+"0"+s.extension())
 	if len(s.partitionBy) > 0 {
 		dest = filepath.Join(dir, "data")

@@ -118,7 +118,7 @@ func (s *sink) Write(ctx context.Context, run *stages.Run, t *spec.TablePlan) er
 		return fmt.Errorf("table %s: %w", t.Name, err)
 	}
 	defer os.RemoveAll(dir)
-	files, err := s.writeLocal(ctx, run, t.Name, dir, folder)
+	files, err := s.writeLocal(ctx, run, t, dir, folder)
 	if err != nil {
 		return fmt.Errorf("table %s: %w", t.Name, err)
 	}
