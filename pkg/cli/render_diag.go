@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ecomrun/ecomrun/pkg/diag"
 	"github.com/ecomrun/ecomrun/pkg/redact"
@@ -30,6 +31,7 @@ func printDiagnostics(w io.Writer, c spec.Checked, red *redact.Redactor) {
 			continue
 		}
 		line, col := red.Line(strings.TrimRight(lines[d.Pos.Line-1], "\r"), d.Pos.Col)
+		line, col = printable(line, col)
 		gutter := fmt.Sprintf("%5d | ", d.Pos.Line)
 		fmt.Fprintf(w, "%s%s\n", gutter, line)
 		if col > 0 {
@@ -97,4 +99,33 @@ func githubEscapeData(s string) string {
 
 func githubEscapeProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// maxEcho is the most of a source line a diagnostic echoes, in characters.
+const maxEcho = 160
+
+// printable makes a source line safe to echo on a terminal or in a CI log: a
+// control character or a byte that is not UTF-8 becomes U+FFFD (one character for
+// one, so the caret stays under its column), and a long line is cut to maxEcho
+// characters around the column, with "…" where it was cut.
+func printable(line string, col int) (string, int) {
+	var rs []rune
+	for _, r := range line { // a byte that is not UTF-8 is one RuneError
+		if r == utf8.RuneError || (r < 0x20 && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			r = '\uFFFD'
+		}
+		rs = append(rs, r)
+	}
+	if len(rs) <= maxEcho {
+		return string(rs), col
+	}
+	start := max(0, min(col-1-maxEcho/2, len(rs)-maxEcho))
+	out := string(rs[start : start+maxEcho])
+	if start > 0 {
+		out, col = "…"+out, col-start+1
+	}
+	if start+maxEcho < len(rs) {
+		out += "…"
+	}
+	return out, col
 }

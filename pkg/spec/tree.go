@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -34,7 +35,7 @@ func parse(file string, src []byte) (*document, diag.Diagnostics) {
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var top yaml.Node
 	if err := dec.Decode(&top); err != nil && !errors.Is(err, io.EOF) {
-		diags = append(diags, syntaxError(file, err))
+		diags = append(diags, syntaxError(file, src, err))
 		return nil, diags
 	}
 	if len(top.Content) == 0 {
@@ -46,7 +47,7 @@ func parse(file string, src []byte) (*document, diag.Diagnostics) {
 	case err == nil:
 		diags.Errorf(diag.Pos{File: file, Line: max(next.Line, 1), Col: next.Column}, "a spec file holds one YAML document; remove the second one")
 	case !errors.Is(err, io.EOF):
-		diags = append(diags, syntaxError(file, err))
+		diags = append(diags, syntaxError(file, src, err))
 	}
 	return &document{file: file, root: top.Content[0], bad: map[*yaml.Node]bool{}}, diags
 }
@@ -64,8 +65,10 @@ var parserProblems = map[string]bool{
 }
 
 // syntaxError turns a yaml.v3 error into a diagnostic. yaml.v3 names the line of a
-// syntax error but not its column; an error without a line is put on line 1.
-func syntaxError(file string, err error) diag.Diagnostic {
+// syntax error but not its column (an error without a line is put on line 1), so
+// the column is found in the source: the tab or the byte that is not UTF-8 the
+// error is about, else the line's first character.
+func syntaxError(file string, src []byte, err error) diag.Diagnostic {
 	d := diag.Diagnostic{Severity: diag.Error, Pos: diag.Pos{File: file, Line: 1}, Message: strings.TrimPrefix(err.Error(), "yaml: ")}
 	if m := yamlErrLine.FindStringSubmatch(err.Error()); m != nil {
 		d.Pos.Line, _ = strconv.Atoi(m[1])
@@ -74,7 +77,45 @@ func syntaxError(file string, err error) diag.Diagnostic {
 			d.Pos.Line++
 		}
 	}
+	lines := strings.Split(string(src), "\n")
+	find := func(from int, at func(line string) int) bool {
+		for l := max(from, 1); l <= len(lines); l++ {
+			if c := at(lines[l-1]); c > 0 {
+				d.Pos.Line, d.Pos.Col = l, c
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case strings.Contains(d.Message, "tab character"): // yaml.v3 names the line before the tab's
+		if find(d.Pos.Line, func(line string) int { return runeCol(line, strings.IndexByte(line, '\t')) }) {
+			return d
+		}
+	case strings.Contains(d.Message, "UTF-8"):
+		if find(1, func(line string) int {
+			if i := strings.IndexFunc(line, func(r rune) bool { return r == utf8.RuneError }); i >= 0 && !utf8.ValidString(line[i:]) {
+				return runeCol(line, i)
+			}
+			return 0
+		}) {
+			return d
+		}
+	}
+	if d.Pos.Line <= len(lines) {
+		line := lines[d.Pos.Line-1]
+		d.Pos.Col = runeCol(line, len(line)-len(strings.TrimLeft(line, " \t")))
+	}
+	d.Pos.Col = max(d.Pos.Col, 1)
 	return d
+}
+
+// runeCol is the 1-based column of byte offset i of line (0 when i < 0).
+func runeCol(line string, i int) int {
+	if i < 0 {
+		return 0
+	}
+	return utf8.RuneCountInString(line[:i]) + 1
 }
 
 // pos is where node n is written.
