@@ -25,6 +25,7 @@ type applyArgs struct {
 	logFormat     string
 	fullRefresh   bool
 	tables        string
+	tableNames    []string // --tables read; nil: every table
 	skipPreflight bool
 	prune         bool
 }
@@ -56,8 +57,12 @@ func runApply(ctx context.Context, args []string, s streams) int {
 		return ExitUsage
 	}
 	a.file = files[0]
+	if a.tableNames, err = tablesFlag(fs, a.tables); err != nil {
+		fmt.Fprintln(s.err, "ecomrun apply:", err)
+		return ExitUsage
+	}
 	if a.parallelism < 0 {
-		fmt.Fprintln(s.err, "ecomrun apply: --parallelism must be at least 1")
+		fmt.Fprintln(s.err, "ecomrun apply: --parallelism must be at least 1 (or 0, the default: the number of CPUs)")
 		return ExitUsage
 	}
 	plan, code := compile(a.file, s)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
 	"strings"
 
@@ -12,12 +13,9 @@ import (
 // read), saying which tables were added and why. With --full-refresh, only the
 // tables named are reset: a table added for a relationship runs as it would anyway.
 func subsetPlan(plan *spec.Plan, a applyArgs, s streams) (*spec.Plan, []string, int) {
-	if a.tables == "" {
+	names := a.tableNames
+	if names == nil {
 		return plan, nil, ExitOK
-	}
-	names := strings.Split(a.tables, ",")
-	for i := range names {
-		names[i] = strings.TrimSpace(names[i])
 	}
 	sub, needed, err := engine.Subset(plan, names)
 	if err != nil {
@@ -28,4 +26,24 @@ func subsetPlan(plan *spec.Plan, a applyArgs, s streams) (*spec.Plan, []string, 
 		fmt.Fprintf(s.err, "ecomrun apply: also running %s: %s.%s reads it\n", n.Table, n.By, n.Rule)
 	}
 	return sub, names, ExitOK
+}
+
+// tablesFlag reads a --tables value: nil when the flag is not given, an error when
+// it is given but names no table (an empty --tables is a mistake, not "all").
+func tablesFlag(fs *flag.FlagSet, value string) ([]string, error) {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "tables" })
+	if !given {
+		return nil, nil
+	}
+	var names []string
+	for _, n := range strings.Split(value, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("--tables names no table: name some, e.g. --tables orders,users, or leave the flag out for every table")
+	}
+	return names, nil
 }

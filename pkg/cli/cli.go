@@ -84,8 +84,13 @@ func usage(w io.Writer) {
 // runVersionFlags is the version verb: -h works on it as on every verb.
 func runVersionFlags(ctx context.Context, args []string, s streams) int {
 	fs := newFlags("version", "", s)
-	if _, err := parse(fs, args); err != nil {
+	rest, err := parse(fs, args)
+	if err != nil {
 		return parseExit(err)
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(s.err, "ecomrun version: takes no arguments (got %q)\n", rest[0])
+		return ExitUsage
 	}
 	return runVersion(ctx, args, s)
 }

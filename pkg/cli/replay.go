@@ -44,11 +44,12 @@ func runReplay(ctx context.Context, args []string, s streams) int {
 	if plan == nil {
 		return code
 	}
-	var tables []string
-	if a.tables != "" {
-		for _, t := range strings.Split(a.tables, ",") {
-			tables = append(tables, strings.TrimSpace(t))
-		}
+	tables, err := tablesFlag(fs, a.tables)
+	if err != nil {
+		fmt.Fprintln(s.err, "ecomrun replay:", err)
+		return ExitUsage
+	}
+	if tables != nil {
 		if _, _, err := engine.Subset(plan, tables); err != nil {
 			fmt.Fprintf(s.err, "ecomrun replay: --tables: %v\n", err)
 			return ExitUsage

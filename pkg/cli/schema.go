@@ -10,8 +10,13 @@ import (
 // runSchema prints the embedded JSON Schema, for editors and other tools.
 func runSchema(ctx context.Context, args []string, s streams) int {
 	fs := newFlags("schema", "", s)
-	if _, err := parse(fs, args); err != nil {
+	rest, err := parse(fs, args)
+	if err != nil {
 		return parseExit(err)
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(s.err, "ecomrun schema: takes no arguments (got %q)\n", rest[0])
+		return ExitUsage
 	}
 	s.out.Write(schema.Pipeline)
 	return ExitOK
