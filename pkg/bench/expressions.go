@@ -3,7 +3,7 @@ package bench
 import "database/sql"
 
 // expressions are Go versions, per row, of the expression rules the default
-// pipeline runs: the built-in models' (thelook/model.go) and the ones
+// pipeline runs: the built-in models' (catalog/thelook.yaml) and the ones
 // pipelines/daily.yaml adds, keyed "table.rule". Each returns true when the row
 // breaks the rule; as in SQL, a comparison with a NULL holds.
 var expressions = map[string]func(cols map[string]any) func() bool{

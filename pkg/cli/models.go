@@ -8,9 +8,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/plandiff"
 	"github.com/ecomrun/ecomrun/pkg/rules"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // modelView is what `ecomrun models` shows of one table: its columns and every rule
@@ -60,8 +60,8 @@ func runModels(_ context.Context, args []string, s streams) int {
 	var views []modelView
 	var out bytes.Buffer
 	if len(files) == 0 {
-		for _, name := range thelook.Tables {
-			m := thelook.Lookup(name)
+		for _, name := range catalog.Tables {
+			m := catalog.Lookup(name)
 			views = append(views, viewOf(m, m.Rules, true))
 		}
 		printModels(&out, format, views)
@@ -82,7 +82,7 @@ func runModels(_ context.Context, args []string, s streams) int {
 
 // viewOf is a model with the given rules; withOptional marks the optional rules of
 // a bare model as such (in a plan every listed rule runs).
-func viewOf(m *thelook.Model, rs []rules.Rule, withOptional bool) modelView {
+func viewOf(m *catalog.Model, rs []rules.Rule, withOptional bool) modelView {
 	v := modelView{Table: m.Table, Key: m.Key}
 	for _, c := range m.Columns {
 		v.Columns = append(v.Columns, columnView{Name: c.Name, Type: string(c.Type), Required: c.Required})

@@ -10,12 +10,12 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
 	"github.com/ecomrun/ecomrun/pkg/stages"
 	"github.com/ecomrun/ecomrun/pkg/stages/bigquery"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
@@ -150,7 +150,7 @@ func watermarkBound(t *spec.TablePlan, watermark string) (*stages.Bound, error) 
 	inc := t.Incremental
 	col, _ := t.Model.Column(inc.Cursor)
 	b := &stages.Bound{Column: inc.Cursor, Type: col.Type}
-	if col.Type == thelook.Int64 {
+	if col.Type == catalog.Int64 {
 		n, err := strconv.ParseInt(watermark, 10, 64)
 		if err != nil {
 			return nil, err

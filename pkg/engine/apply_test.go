@@ -11,16 +11,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/enginetest"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // allTables is the tables: block naming the seven tables with their models only.
 func allTables() string {
 	var b strings.Builder
-	for _, t := range thelook.Tables {
+	for _, t := range catalog.Tables {
 		fmt.Fprintf(&b, "  - name: %s\n", t)
 	}
 	return b.String()

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ecomrun/ecomrun/pkg/thelook"
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 )
 
 // Exact conversion of a file's values to the model's types. DuckDB's own casts are
@@ -47,7 +47,7 @@ const (
 // Convert returns the SQL converting column q, of DuckDB type src in the file, to
 // the model type t, NULL when the value is not exactly one of t; lossless says no
 // value can fail (the types agree, or every value of src fits t).
-func Convert(q, src string, t thelook.Type) (expr string, lossless bool) {
+func Convert(q, src string, t catalog.Type) (expr string, lossless bool) {
 	want := t.DuckDB()
 	src = strings.ToUpper(src)
 	if src == want {
@@ -77,30 +77,30 @@ func Convert(q, src string, t thelook.Type) (expr string, lossless bool) {
 
 // FromText converts CSV text (or a Parquet string) exactly: NULL when it is not
 // exactly a value of t.
-func FromText(q string, t thelook.Type) string {
+func FromText(q string, t catalog.Type) string {
 	switch t {
-	case thelook.Int64:
+	case catalog.Int64:
 		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(%s AS BIGINT) END", q, intPattern, q)
-	case thelook.Float64:
+	case catalog.Float64:
 		v := fmt.Sprintf("TRY_CAST(%s AS DOUBLE)", q)
 		return fmt.Sprintf("CASE WHEN NOT contains(%s, '_') AND (NOT isinf(%s) OR regexp_full_match(%s, '%s')) THEN %s END", q, v, q, infPattern, v)
-	case thelook.Timestamp:
+	case catalog.Timestamp:
 		return fmt.Sprintf("CASE WHEN NOT regexp_full_match(%s, '%s') THEN NULL "+
 			"WHEN contains(%s, '.') AND regexp_matches(%s, '%s') THEN NULL "+
 			"WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(left(%s, -4) || '+00' AS TIMESTAMPTZ) "+
 			"ELSE TRY_CAST(%s AS TIMESTAMPTZ) END", q, timestampPattern, q, q, subMicroPattern, q, BigQueryUTC, q, q)
-	case thelook.Numeric:
+	case catalog.Numeric:
 		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(%s AS %s) END", q, numericPattern, q, t.DuckDB())
-	case thelook.Bool: // as BigQuery writes them, in any case; not DuckDB's yes, t or 1
+	case catalog.Bool: // as BigQuery writes them, in any case; not DuckDB's yes, t or 1
 		return fmt.Sprintf("CASE lower(trim(%s)) WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE END", q)
-	case thelook.Bytes: // BigQuery exports BYTES as base64
+	case catalog.Bytes: // BigQuery exports BYTES as base64
 		return fmt.Sprintf("TRY(from_base64(trim(%s)))", q)
-	case thelook.Date:
+	case catalog.Date:
 		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(%s AS DATE) END", q, datePattern, q)
-	case thelook.Datetime:
+	case catalog.Datetime:
 		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '%s') AND NOT (contains(%s, '.') AND regexp_matches(%s, '%s')) "+
 			"THEN TRY_CAST(%s AS TIMESTAMP) END", q, datetimePattern, q, q, subMicroPattern, q)
-	case thelook.JSON:
+	case catalog.JSON:
 		return fmt.Sprintf("CASE WHEN json_valid(%s) THEN CAST(%s AS JSON) END", q, q)
 	}
 	return q

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/rules"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // builder makes a run's events from its plan and, at the end, its report. A run
@@ -171,7 +171,7 @@ func (b *builder) schema(fields []Field) schemaFacet {
 
 // fields lists a model's columns, typed as the source (BigQuery types) or the
 // warehouse (DuckDB types) holds them.
-func fields(m *thelook.Model, duckdb bool) []Field {
+func fields(m *catalog.Model, duckdb bool) []Field {
 	out := make([]Field, len(m.Columns))
 	for i, c := range m.Columns {
 		typ := string(c.Type)
@@ -185,7 +185,7 @@ func fields(m *thelook.Model, duckdb bool) []Field {
 
 // quarantineFields are the quarantine table's columns: the model's, the rules
 // each row broke and the run that set it aside.
-func quarantineFields(m *thelook.Model) []Field {
+func quarantineFields(m *catalog.Model) []Field {
 	f := fields(m, true)
 	return append(f, Field{Name: "_violations", Type: "VARCHAR[]", OrdinalPosition: len(f) + 1},
 		Field{Name: "_run_id", Type: "VARCHAR", OrdinalPosition: len(f) + 2})

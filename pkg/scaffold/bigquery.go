@@ -12,7 +12,7 @@ import (
 	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 
-	"github.com/ecomrun/ecomrun/pkg/thelook"
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 )
 
 // keySample is how many rows of a table are read (tabledata.list, which BigQuery
@@ -109,7 +109,7 @@ func bigQueryTable(ctx context.Context, t *gbq.Table, schema gbq.Schema) (*Table
 			}
 			tb.Notes = append(tb.Notes, fmt.Sprintf("column %s left out: %s has no spec type", f.Name, kind))
 		default:
-			tb.Columns = append(tb.Columns, thelook.Column{Name: f.Name, Type: typ})
+			tb.Columns = append(tb.Columns, catalog.Column{Name: f.Name, Type: typ})
 		}
 	}
 	if len(tb.Columns) == 0 {
@@ -121,33 +121,33 @@ func bigQueryTable(ctx context.Context, t *gbq.Table, schema gbq.Schema) (*Table
 }
 
 // bigQueryType is the spec's name of a schema field's type.
-func bigQueryType(f *gbq.FieldSchema) (thelook.Type, bool) {
+func bigQueryType(f *gbq.FieldSchema) (catalog.Type, bool) {
 	if f.Repeated {
 		return "", false
 	}
 	switch f.Type {
 	case gbq.IntegerFieldType:
-		return thelook.Int64, true
+		return catalog.Int64, true
 	case gbq.FloatFieldType:
-		return thelook.Float64, true
+		return catalog.Float64, true
 	case gbq.NumericFieldType:
-		return thelook.Numeric, true
+		return catalog.Numeric, true
 	case gbq.BooleanFieldType:
-		return thelook.Bool, true
+		return catalog.Bool, true
 	case gbq.StringFieldType:
-		return thelook.String, true
+		return catalog.String, true
 	case gbq.BytesFieldType:
-		return thelook.Bytes, true
+		return catalog.Bytes, true
 	case gbq.DateFieldType:
-		return thelook.Date, true
+		return catalog.Date, true
 	case gbq.DateTimeFieldType:
-		return thelook.Datetime, true
+		return catalog.Datetime, true
 	case gbq.TimestampFieldType:
-		return thelook.Timestamp, true
+		return catalog.Timestamp, true
 	case gbq.GeographyFieldType:
-		return thelook.Geography, true
+		return catalog.Geography, true
 	case gbq.JSONFieldType:
-		return thelook.JSON, true
+		return catalog.JSON, true
 	}
 	return "", false
 }
@@ -158,7 +158,7 @@ func bigQueryKey(ctx context.Context, t *gbq.Table, tb *Table) (key, note string
 	var cands []int
 	var tried []string
 	for _, c := range keyCandidates(tb.Name) {
-		if i := slices.IndexFunc(tb.Columns, func(col thelook.Column) bool { return col.Name == c }); i >= 0 && !slices.Contains(tried, c) {
+		if i := slices.IndexFunc(tb.Columns, func(col catalog.Column) bool { return col.Name == c }); i >= 0 && !slices.Contains(tried, c) {
 			cands = append(cands, i)
 			tried = append(tried, c)
 		}

@@ -13,9 +13,9 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" driver
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/exact"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // FromFiles reads every *.csv and *.parquet file of dir (not its subfolders) with
@@ -129,7 +129,7 @@ func repeatedHeader(path string) string {
 	return ""
 }
 
-func badColumns(cols []thelook.Column) string {
+func badColumns(cols []catalog.Column) string {
 	for _, c := range cols {
 		if !IsIdent(c.Name) {
 			return fmt.Sprintf("%q", c.Name)
@@ -179,7 +179,7 @@ func readFile(ctx context.Context, db *sql.DB, path, name string, parquet bool) 
 		return nil, err
 	}
 	for i, n := range names {
-		t.Columns = append(t.Columns, thelook.Column{Name: n, Type: types[i]})
+		t.Columns = append(t.Columns, catalog.Column{Name: n, Type: types[i]})
 	}
 	t.Key, t.KeyNote, err = findKey(ctx, db, reader, name, names)
 	return t, err
@@ -190,31 +190,31 @@ func readFile(ctx context.Context, db *sql.DB, path, name string, parquet bool) 
 // the file's text with the source's own patterns and falls back to STRING when a
 // value would not convert; text that is all BigQuery's '... UTC' timestamps (which
 // DuckDB takes for a TIMESTAMP without zone) is a TIMESTAMP.
-func columnTypes(ctx context.Context, db *sql.DB, reader, text string, names, duck []string) ([]thelook.Type, error) {
-	types := make([]thelook.Type, len(names))
+func columnTypes(ctx context.Context, db *sql.DB, reader, text string, names, duck []string) ([]catalog.Type, error) {
+	types := make([]catalog.Type, len(names))
 	var checks []string
 	type check struct {
 		col  int
-		then []thelook.Type // the first whose test holds; else STRING
+		then []catalog.Type // the first whose test holds; else STRING
 	}
 	var pending []check
 	for i, d := range duck {
 		types[i] = mapDuckDB(d)
 		if text == "" { // Parquet: the column's own type
-			if types[i] == thelook.String && strings.EqualFold(d, "VARCHAR") {
-				pending = append(pending, check{i, []thelook.Type{thelook.Timestamp}})
+			if types[i] == catalog.String && strings.EqualFold(d, "VARCHAR") {
+				pending = append(pending, check{i, []catalog.Type{catalog.Timestamp}})
 			}
 			continue
 		}
 		switch types[i] {
-		case thelook.Int64:
-			pending = append(pending, check{i, []thelook.Type{thelook.Int64, thelook.Float64}})
-		case thelook.Float64, thelook.Bool, thelook.Date, thelook.Numeric:
-			pending = append(pending, check{i, []thelook.Type{types[i]}})
-		case thelook.Datetime, thelook.Timestamp:
-			pending = append(pending, check{i, []thelook.Type{thelook.Datetime, thelook.Timestamp}})
-		case thelook.String:
-			pending = append(pending, check{i, []thelook.Type{thelook.Timestamp}})
+		case catalog.Int64:
+			pending = append(pending, check{i, []catalog.Type{catalog.Int64, catalog.Float64}})
+		case catalog.Float64, catalog.Bool, catalog.Date, catalog.Numeric:
+			pending = append(pending, check{i, []catalog.Type{types[i]}})
+		case catalog.Datetime, catalog.Timestamp:
+			pending = append(pending, check{i, []catalog.Type{catalog.Datetime, catalog.Timestamp}})
+		case catalog.String:
+			pending = append(pending, check{i, []catalog.Type{catalog.Timestamp}})
 		}
 	}
 	if len(pending) == 0 {
@@ -244,9 +244,9 @@ func columnTypes(ctx context.Context, db *sql.DB, reader, text string, names, du
 	}
 	k := 0
 	for _, p := range pending {
-		chosen := thelook.String
+		chosen := catalog.String
 		for _, t := range p.then {
-			if got[k] && chosen == thelook.String {
+			if got[k] && chosen == catalog.String {
 				chosen = t
 			}
 			k++
@@ -262,9 +262,9 @@ const zonedPattern = `\s*[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{
 
 // textIs is a condition true when text q converts to t exactly, as the files
 // source converts it (pkg/exact).
-func textIs(q string, t thelook.Type) string {
+func textIs(q string, t catalog.Type) string {
 	is := fmt.Sprintf("(%s) IS NOT NULL", exact.FromText(q, t))
-	if t == thelook.Timestamp {
+	if t == catalog.Timestamp {
 		return fmt.Sprintf("(regexp_full_match(%s, '%s') OR regexp_full_match(%s, '%s')) AND %s", q, exact.BigQueryUTC, q, zonedPattern, is)
 	}
 	return is
@@ -272,35 +272,35 @@ func textIs(q string, t thelook.Type) string {
 
 // mapDuckDB is the BigQuery type holding a DuckDB type's values; STRING for any
 // type without one (TIME, INTERVAL, lists, structs: their text).
-func mapDuckDB(d string) thelook.Type {
+func mapDuckDB(d string) catalog.Type {
 	d = strings.ToUpper(d)
 	switch {
 	case slices.Contains([]string{"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UINTEGER", "USMALLINT", "UTINYINT"}, d):
-		return thelook.Int64
+		return catalog.Int64
 	case d == "UBIGINT": // up to 20 digits: past INT64, within NUMERIC
-		return thelook.Numeric
+		return catalog.Numeric
 	case d == "DOUBLE" || d == "FLOAT":
-		return thelook.Float64
+		return catalog.Float64
 	case strings.HasPrefix(d, "DECIMAL"):
 		var p, s int
 		if n, _ := fmt.Sscanf(d, "DECIMAL(%d,%d)", &p, &s); n == 2 && s <= 9 && p-s <= 29 {
-			return thelook.Numeric
+			return catalog.Numeric
 		}
-		return thelook.String
+		return catalog.String
 	case d == "BOOLEAN":
-		return thelook.Bool
+		return catalog.Bool
 	case d == "DATE":
-		return thelook.Date
+		return catalog.Date
 	case d == "TIMESTAMP" || d == "TIMESTAMP_S" || d == "TIMESTAMP_MS":
-		return thelook.Datetime // TIMESTAMP_NS holds nanoseconds, which DATETIME does not: STRING keeps them
+		return catalog.Datetime // TIMESTAMP_NS holds nanoseconds, which DATETIME does not: STRING keeps them
 	case d == "TIMESTAMP WITH TIME ZONE" || d == "TIMESTAMPTZ":
-		return thelook.Timestamp
+		return catalog.Timestamp
 	case d == "BLOB":
-		return thelook.Bytes
+		return catalog.Bytes
 	case d == "JSON":
-		return thelook.JSON
+		return catalog.JSON
 	}
-	return thelook.String
+	return catalog.String
 }
 
 // findKey proposes the first of id, <table>_id, <singular>_id that the file has

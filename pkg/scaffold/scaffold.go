@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ecomrun/ecomrun/pkg/thelook"
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 )
 
 // Table is one table found: its name in the spec, where it comes from, and either
@@ -28,7 +28,7 @@ type Table struct {
 	Key     string
 	// KeyNote says how the key was chosen, for its comment.
 	KeyNote string
-	Columns []thelook.Column
+	Columns []catalog.Column
 	// Notes are comments printed above the table (columns left out, ...).
 	Notes []string
 }
@@ -73,7 +73,7 @@ func ident(s string) string {
 // recognise says whether a table with these column names is thelook's table of
 // the same name: the same columns, in any order.
 func recognise(name string, columns []string) bool {
-	m := thelook.Lookup(name)
+	m := catalog.Lookup(name)
 	if m == nil || len(m.Columns) != len(columns) {
 		return false
 	}

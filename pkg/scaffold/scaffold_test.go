@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/ecomrun/ecomrun/pkg/thelook"
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 )
 
 func TestQuote(t *testing.T) {
@@ -59,9 +59,9 @@ func TestParquetTypes(t *testing.T) {
 	if tb.Name != "items" || tb.Path != "items.parquet" || tb.Key != "item_id" {
 		t.Errorf("table %s path %s key %s, want items, items.parquet, item_id", tb.Name, tb.Path, tb.Key)
 	}
-	want := []thelook.Type{thelook.Int64, thelook.Float64, thelook.Numeric, thelook.Bool, thelook.Date, thelook.Datetime,
-		thelook.Timestamp, thelook.Bytes, thelook.Timestamp, thelook.String}
-	var got []thelook.Type
+	want := []catalog.Type{catalog.Int64, catalog.Float64, catalog.Numeric, catalog.Bool, catalog.Date, catalog.Datetime,
+		catalog.Timestamp, catalog.Bytes, catalog.Timestamp, catalog.String}
+	var got []catalog.Type
 	for _, c := range tb.Columns {
 		got = append(got, c.Type)
 	}

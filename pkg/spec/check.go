@@ -7,10 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/diag"
 	"github.com/ecomrun/ecomrun/pkg/rules"
 	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // check runs the checks a JSON Schema cannot express: names against the built-in
@@ -86,9 +86,9 @@ func (c *checker) tableNames() {
 		c.inSpec[t.Name] = i
 		c.order = append(c.order, t.Name)
 		if c.s.Model(t.Name) == nil {
-			hint, detail := didYouMean(t.Name, thelook.Tables), "declare its columns to load a table of your own"
+			hint, detail := didYouMean(t.Name, catalog.Tables), "declare its columns to load a table of your own"
 			if hint == "" {
-				detail = "thelook's tables are " + strings.Join(thelook.Tables, ", ") + "; " + detail
+				detail = "thelook's tables are " + strings.Join(catalog.Tables, ", ") + "; " + detail
 			}
 			c.report(t.Pos, at, detail, "unknown table %q%s", t.Name, hint)
 		}
@@ -159,7 +159,7 @@ func (c *checker) table(i int) {
 
 // switches checks the disable and enable lists: each names a built-in rule, enable
 // only optional ones, and an enabled relationship only a table of the spec.
-func (c *checker) switches(i int, t *Table, m *thelook.Model) {
+func (c *checker) switches(i int, t *Table, m *catalog.Model) {
 	names := make([]string, len(m.Rules))
 	var optional []string
 	for k, r := range m.Rules {
@@ -216,7 +216,7 @@ func (c *checker) builtinName(t *Table, builtin []string, name string, at []any)
 }
 
 // rule checks one spec rule's column and check-specific fields.
-func (c *checker) rule(t *Table, m *thelook.Model, r rules.Rule, at func(string) []any) {
+func (c *checker) rule(t *Table, m *catalog.Model, r rules.Rule, at func(string) []any) {
 	if r.Column != "" {
 		if _, ok := m.Column(r.Column); !ok {
 			c.report(r.Pos, at("column"), columnsOf(t.Name, m.ColumnNames()), "unknown column %q in table %s%s", r.Column, t.Name, didYouMean(r.Column, m.ColumnNames()))
@@ -248,7 +248,7 @@ func (c *checker) relationship(t *Table, r rules.Rule, at []any) {
 	}
 	if !c.has(table) {
 		hint, detail := didYouMean(table, c.order), ""
-		if thelook.Lookup(table) != nil {
+		if catalog.Lookup(table) != nil {
 			detail = "add " + table + " to tables"
 		}
 		c.report(r.Pos, at, detail, "relationship to %q: table %s is not in this pipeline%s", r.To, table, hint)

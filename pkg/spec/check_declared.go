@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ecomrun/ecomrun/pkg/thelook"
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 )
 
 // declaration checks what a table says of its own model: columns with unique names
@@ -31,7 +31,7 @@ func (c *checker) declaration(i int, t *Table) {
 				c.report(t.Pos, at("columns", j, "name"), "ecomrun adds columns of these names to the quarantine and its working tables: rename it",
 					"column name %q is reserved", col.Name)
 			}
-			if col.Type != "" && !slices.Contains(thelook.Types, thelook.Type(strings.ToUpper(col.Type))) {
+			if col.Type != "" && !slices.Contains(catalog.Types, catalog.Type(strings.ToUpper(col.Type))) {
 				c.report(t.Pos, at("columns", j, "type"), "types: "+typeNames(), "unknown type %q", col.Type)
 			}
 		}
@@ -40,7 +40,7 @@ func (c *checker) declaration(i int, t *Table) {
 		}
 		if c.s.Source.Kind == "bigquery" && c.s.Source.Validate == "bigquery" {
 			for j, col := range t.Columns {
-				if typ := thelook.Type(strings.ToUpper(col.Type)); slices.Contains(textRead, typ) {
+				if typ := catalog.Type(strings.ToUpper(col.Type)); slices.Contains(textRead, typ) {
 					c.report(t.Pos, at("columns", j, "type"), "validate: local checks it after the read",
 						"validate: bigquery cannot check a %s column: it is read as text", typ)
 				}
@@ -74,11 +74,11 @@ func reservedColumn(name string) bool {
 
 // textRead are the types the bigquery source reads as text and converts in DuckDB:
 // rules inside BigQuery would see the text, not the value.
-var textRead = []thelook.Type{thelook.Numeric, thelook.Bytes, thelook.Date, thelook.Datetime, thelook.JSON}
+var textRead = []catalog.Type{catalog.Numeric, catalog.Bytes, catalog.Date, catalog.Datetime, catalog.JSON}
 
 func typeNames() string {
-	names := make([]string, len(thelook.Types))
-	for i, t := range thelook.Types {
+	names := make([]string, len(catalog.Types))
+	for i, t := range catalog.Types {
 		names[i] = string(t)
 	}
 	return strings.Join(names, ", ")

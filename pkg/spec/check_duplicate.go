@@ -3,14 +3,14 @@ package spec
 import (
 	"slices"
 
-	"github.com/ecomrun/ecomrun/pkg/thelook"
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 )
 
 // onDuplicate checks a table's on_duplicate: keep_first acts on the key's unique
 // rule, so the table needs a key whose rule is on, and it needs an order of the rows
 // to tell the first copy, which rules run inside BigQuery (validate: bigquery) do not
 // have: a BigQuery table has no order, and the staged rows' order exists only locally.
-func (c *checker) onDuplicate(i int, t *Table, m *thelook.Model) {
+func (c *checker) onDuplicate(i int, t *Table, m *catalog.Model) {
 	if t.OnDuplicate != OnDuplicateKeepFirst {
 		return
 	}

@@ -1,16 +1,16 @@
 package spec
 
 import (
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/rules"
 	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // validatedInBigQuery checks, for a bigquery source with validate: bigquery, that
 // each expression rule of the table (built-in or the spec's) has a GoogleSQL
 // translation, and that each pattern rule is on a column whose text is the same in
 // both engines: those rules run inside BigQuery's query.
-func (c *checker) validatedInBigQuery(i int, t *Table, m *thelook.Model) {
+func (c *checker) validatedInBigQuery(i int, t *Table, m *catalog.Model) {
 	if c.s.Source.Kind != "bigquery" || c.s.Source.Validate != "bigquery" {
 		return
 	}
@@ -51,13 +51,13 @@ const patternDetail = "a pattern matches the value as text, and BigQuery's text 
 // patternTextDiffers says whether a pattern rule on the column would match other
 // text in BigQuery (CAST AS STRING) than in DuckDB (::VARCHAR), and the column's
 // type: only STRING (GEOGRAPHY arrives as WKT text) and INT64 read the same.
-func patternTextDiffers(m *thelook.Model, column string) (thelook.Type, bool) {
+func patternTextDiffers(m *catalog.Model, column string) (catalog.Type, bool) {
 	col, ok := m.Column(column)
 	if !ok {
 		return "", false // an unknown column is reported once, by rule
 	}
 	switch col.Type {
-	case thelook.String, thelook.Geography, thelook.Int64:
+	case catalog.String, catalog.Geography, catalog.Int64:
 		return col.Type, false
 	}
 	return col.Type, true

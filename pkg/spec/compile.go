@@ -4,9 +4,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/diag"
 	"github.com/ecomrun/ecomrun/pkg/rules"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // Compile turns a spec into a Plan: per table, in spec order, the effective rules and
@@ -64,7 +64,7 @@ func planTable(s *Spec, t Table) TablePlan {
 // about one points at the table that switched it on. Under on_duplicate: keep_first
 // the key's unique rule becomes <key>_duplicate, which sets aside every copy of a key
 // but the first.
-func builtinRules(t Table, m *thelook.Model) []rules.Rule {
+func builtinRules(t Table, m *catalog.Model) []rules.Rule {
 	var rs []rules.Rule
 	for _, r := range m.Rules {
 		if slices.Contains(t.Disable, r.Name) || r.Optional && !slices.Contains(t.Enable, r.Name) {

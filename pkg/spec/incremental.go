@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ecomrun/ecomrun/pkg/thelook"
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 )
 
 // Incremental says how a table in incremental mode reads only what is new: rows
@@ -22,7 +22,7 @@ type Incremental struct {
 
 // incremental builds a table's Incremental, or says what is wrong with its keys.
 // Snapshot tables get nil and must not set the incremental keys.
-func incremental(t Table, m *thelook.Model) (*Incremental, []fieldError) {
+func incremental(t Table, m *catalog.Model) (*Incremental, []fieldError) {
 	if t.Mode != ModeIncremental {
 		var errs []fieldError
 		for key, set := range map[string]bool{"cursor": t.Cursor != "", "primary_key": t.PrimaryKey != "", "lookback": t.Lookback != nil} {
@@ -43,7 +43,7 @@ func incremental(t Table, m *thelook.Model) (*Incremental, []fieldError) {
 		return inc, nil // the schema reports the missing cursor
 	case !ok:
 		errs = append(errs, fieldError{"cursor", fmt.Sprintf("unknown column %q in table %s%s", t.Cursor, t.Name, didYouMean(t.Cursor, m.ColumnNames()))})
-	case cursor.Type != thelook.Timestamp && cursor.Type != thelook.Int64:
+	case cursor.Type != catalog.Timestamp && cursor.Type != catalog.Int64:
 		errs = append(errs, fieldError{"cursor", fmt.Sprintf("cursor %s is %s: a cursor is a TIMESTAMP or INT64 column", t.Cursor, cursor.Type)})
 	}
 	if t.Limit > 0 {
@@ -65,14 +65,14 @@ func incremental(t Table, m *thelook.Model) (*Incremental, []fieldError) {
 
 type fieldError struct{ key, msg string }
 
-func (inc *Incremental) setLookback(v any, cursor thelook.Type) error {
+func (inc *Incremental) setLookback(v any, cursor catalog.Type) error {
 	s := strings.TrimSpace(fmt.Sprint(v))
 	unit := strings.TrimLeft(s, "0123456789")
 	n, err := strconv.ParseInt(strings.TrimSuffix(s, unit), 10, 64)
 	if err != nil {
 		return fmt.Errorf("lookback %q: want a whole number, with a unit (d, h, m, s) for a timestamp cursor", s)
 	}
-	if cursor == thelook.Int64 {
+	if cursor == catalog.Int64 {
 		if unit != "" {
 			return fmt.Errorf("lookback %q: the cursor is an integer, so the lookback is a whole number without a unit", s)
 		}

@@ -3,26 +3,26 @@ package spec
 import (
 	"strings"
 
-	"github.com/ecomrun/ecomrun/pkg/thelook"
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 )
 
 // Model returns the model of a table of the spec: the one its first listing
 // declares (columns:), else thelook's built-in model of that name, else nil. It is
 // built anew on each call, so it always says what the spec says now.
-func (s *Spec) Model(table string) *thelook.Model {
+func (s *Spec) Model(table string) *catalog.Model {
 	for _, t := range s.Tables {
 		if t.Name == table {
 			if !t.Declared() {
 				break
 			}
-			cols := make([]thelook.Column, len(t.Columns))
+			cols := make([]catalog.Column, len(t.Columns))
 			for i, c := range t.Columns {
-				cols[i] = thelook.Column{Name: c.Name, Type: thelook.Type(strings.ToUpper(c.Type)), Required: c.Required}
+				cols[i] = catalog.Column{Name: c.Name, Type: catalog.Type(strings.ToUpper(c.Type)), Required: c.Required}
 			}
-			return thelook.NewModel(t.Name, t.Key, cols)
+			return catalog.NewModel(t.Name, t.Key, cols)
 		}
 	}
-	return thelook.Lookup(table)
+	return catalog.Lookup(table)
 }
 
 // Declared reports whether the table declares its own columns.

@@ -1,9 +1,9 @@
 package spec
 
 import (
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/diag"
 	"github.com/ecomrun/ecomrun/pkg/rules"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // Plan is a checked spec compiled into stages: per table extract -> validate -> load
@@ -18,7 +18,7 @@ type Plan struct {
 // TablePlan is what the engine needs to move one table.
 type TablePlan struct {
 	Name  string         `json:"name"`
-	Model *thelook.Model `json:"-"`
+	Model *catalog.Model `json:"-"`
 	// Rules are the effective rules: the model's (less disabled, optional ones only when
 	// enabled) then the spec's, every one named and with a severity.
 	Rules     []rules.Rule `json:"rules"`

@@ -117,7 +117,7 @@ type Table struct {
 	Pos diag.Pos `json:"-"`
 }
 
-// Column is one declared column: a BigQuery type name (thelook.Types) and whether
+// Column is one declared column: a BigQuery type name (catalog.Types) and whether
 // it may be NULL.
 type Column struct {
 	Name     string `json:"name"`

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/failpoint"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/rules"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
@@ -223,7 +223,7 @@ func (r *Run) quarantineColumns(ctx context.Context, t *spec.TablePlan) ([]strin
 		return nil, false, err
 	}
 	raw := false
-	for _, c := range append(t.Model.Columns, thelook.Column{Name: "_violations"}, thelook.Column{Name: "_run_id"}) {
+	for _, c := range append(t.Model.Columns, catalog.Column{Name: "_violations"}, catalog.Column{Name: "_run_id"}) {
 		typ, ok := types[c.Name]
 		if !ok {
 			return nil, false, fmt.Errorf("quarantine.%s has no column %s: it was written for another model", t.Name, c.Name)

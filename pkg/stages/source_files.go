@@ -9,12 +9,12 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/dag"
 	"github.com/ecomrun/ecomrun/pkg/exact"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // filesSource reads one <table>.csv or <table>.parquet per table from a folder, in
@@ -136,7 +136,7 @@ func (x *filesExtract) csv(ctx context.Context, c spec.CSV, onMalformed string) 
 	}
 	rejects, scan := "_ecomrun_csv_rejects_"+x.t.Name, "_ecomrun_csv_scan_"+x.t.Name
 	from := d.reader(x.path, rejects, scan)
-	q, err := x.convert(from, func(col thelook.Column) string {
+	q, err := x.convert(from, func(col catalog.Column) string {
 		if !have[strings.ToLower(col.Name)] {
 			return ""
 		}
@@ -214,7 +214,7 @@ func (x *filesExtract) accounted(ctx context.Context, records int64) error {
 // column (read as srcType(col); "" when the file lacks it), the set-aside values in
 // _ecomrun_aside, and the spec's filter, which never drops a row with a set-aside value.
 // A filter that cannot be written in DuckDB's SQL is an error, never dropped.
-func (x *filesExtract) convert(from string, srcType func(thelook.Column) string, rowExpr string) (string, error) {
+func (x *filesExtract) convert(from string, srcType func(catalog.Column) string, rowExpr string) (string, error) {
 	var inner, outer, bad, entries []string
 	for i, col := range x.t.Model.Columns {
 		q := sqlq.Ident(col.Name)
@@ -409,7 +409,7 @@ func (x *filesExtract) parquet(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := x.convert(from, func(col thelook.Column) string { return types[strings.ToLower(col.Name)] }, "file_row_number + 1")
+	q, err := x.convert(from, func(col catalog.Column) string { return types[strings.ToLower(col.Name)] }, "file_row_number + 1")
 	if err != nil {
 		return err
 	}

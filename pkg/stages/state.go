@@ -8,10 +8,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/failpoint"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
@@ -62,7 +62,7 @@ func ReadState(ctx context.Context, db *sql.DB) ([]State, error) {
 // Literal (already less the lookback) are read.
 type Bound struct {
 	Column  string
-	Type    thelook.Type
+	Type    catalog.Type
 	Literal string // a SQL literal both DuckDB and BigQuery read: TIMESTAMP '...' or an integer
 }
 
@@ -105,9 +105,9 @@ func (r *Run) loadBounds(ctx context.Context, fullRefresh func(table string) boo
 // watermarkLayout is how DuckDB prints a TIMESTAMPTZ in UTC.
 const watermarkLayout = "2006-01-02 15:04:05.999999-07"
 
-func bound(inc *spec.Incremental, typ thelook.Type, watermark string) (Bound, error) {
+func bound(inc *spec.Incremental, typ catalog.Type, watermark string) (Bound, error) {
 	b := Bound{Column: inc.Cursor, Type: typ}
-	if typ == thelook.Int64 {
+	if typ == catalog.Int64 {
 		n, err := strconv.ParseInt(watermark, 10, 64)
 		if err != nil {
 			return b, err

@@ -7,6 +7,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 )
 
 // timestampType is the Arrow type of TIMESTAMP columns: BigQuery's microseconds, in UTC.
@@ -15,18 +17,18 @@ var timestampType = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC
 // ArrowSchema returns the Arrow schema of a model: INT64 -> int64, FLOAT64 -> float64,
 // STRING and GEOGRAPHY (WKT text) -> utf8, TIMESTAMP -> timestamp[us, tz=UTC]. Every
 // field is nullable, as every BigQuery column of thelook is; Required is a rule.
-func ArrowSchema(m *Model) *arrow.Schema {
+func ArrowSchema(m *catalog.Model) *arrow.Schema {
 	fields := make([]arrow.Field, len(m.Columns))
 	for i, c := range m.Columns {
 		var t arrow.DataType
 		switch c.Type {
-		case Int64:
+		case catalog.Int64:
 			t = arrow.PrimitiveTypes.Int64
-		case Float64:
+		case catalog.Float64:
 			t = arrow.PrimitiveTypes.Float64
-		case Timestamp:
+		case catalog.Timestamp:
 			t = timestampType
-		case Bool:
+		case catalog.Bool:
 			t = arrow.FixedWidthTypes.Boolean
 		default: // STRING; GEOGRAPHY as WKT; the other types as text to convert
 			t = arrow.BinaryTypes.String
@@ -37,7 +39,7 @@ func ArrowSchema(m *Model) *arrow.Schema {
 }
 
 // binder hands a source the builders of its columns by name, so sources do not
-// depend on the column order of model.go, and notes the expected bytes per value
+// depend on the column order of the catalog's models, and notes the expected bytes per value
 // of text columns, so a batch reserves its text at once instead of growing it by
 // doubling. A wrong name is a programming error every test run hits: it panics.
 type binder struct {

@@ -3,6 +3,8 @@ package thelook
 import (
 	"testing"
 	"time"
+
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 )
 
 // BenchmarkGenerate drains each table at scale 0.1 on one goroutine and reports
@@ -21,11 +23,11 @@ func BenchmarkGenerate(b *testing.B) {
 		}
 		return rows
 	}
-	for _, name := range append([]string{"all"}, Tables...) {
+	for _, name := range append([]string{"all"}, catalog.Tables...) {
 		b.Run(name, func(b *testing.B) {
 			tables := []string{name}
 			if name == "all" {
-				tables = Tables
+				tables = catalog.Tables
 			}
 			var rows int64
 			start := time.Now()

@@ -7,6 +7,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 )
 
 // Defect is one row the generator damaged on purpose (Options.Defects), and the
@@ -141,7 +143,7 @@ type defects struct {
 	record *[]Defect
 }
 
-func newDefects(w *world, m *Model, rate float64, record *[]Defect) *defects {
+func newDefects(w *world, m *catalog.Model, rate float64, record *[]Defect) *defects {
 	d := &defects{w: w, table: m.Table, rate: rate, cols: map[string]int{}, record: record}
 	for i, c := range m.Columns {
 		d.cols[c.Name] = i
@@ -153,7 +155,7 @@ func newDefects(w *world, m *Model, rate float64, record *[]Defect) *defects {
 
 // defectBase is a table's own stream of defect draws.
 func defectBase(seed int64, table string) uint64 {
-	return streamBase(seed, streamDefects) ^ mix(uint64(slices.Index(Tables, table)+1))
+	return streamBase(seed, streamDefects) ^ mix(uint64(slices.Index(catalog.Tables, table)+1))
 }
 
 // decide returns the defect a row of table with this key carries, if any: the
@@ -320,7 +322,7 @@ type Rejected struct {
 func Expect(record map[string][]Defect, active func(table, rule string) bool) map[string][]Rejected {
 	out := map[string][]Rejected{}
 	rejected := map[string]map[int64]bool{}
-	for _, table := range Tables {
+	for _, table := range catalog.Tables {
 		byKey := map[int64]*Rejected{}
 		for _, d := range record[table] {
 			if d.Parent != nil && !rejected[d.Parent.Table][d.Parent.Key] {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 )
 
 // TestDefectsChangeOnlyDamagedRows: with defects, every row whose key the record
@@ -28,7 +30,7 @@ func TestDefectsChangeOnlyDamagedRows(t *testing.T) {
 			if len(kinds) == 0 {
 				t.Fatal("no row damaged")
 			}
-			key := Lookup(name).Key
+			key := catalog.Lookup(name).Key
 			j := 0
 			for i := range clean.rows {
 				k := clean.int(i, key)
@@ -69,7 +71,7 @@ func TestDefectsZeroIsToday(t *testing.T) {
 		"order_items":          "d085c1b2aaae76791072674f0c4b1574fc11d2352241dfb7617cb148d4a21927",
 		"events":               "8c7439d3686264673a3ce7394d13a9ba77b5749cbb92d0f6e79859d250f75c61",
 	}
-	for _, name := range Tables {
+	for _, name := range catalog.Tables {
 		d, _ := digest(t, name, small)
 		if got := fmt.Sprintf("%x", d); got != want[name] {
 			t.Errorf("%s: digest %s, want %s", name, got, want[name])

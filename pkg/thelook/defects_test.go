@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/enginetest"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
@@ -56,7 +57,7 @@ func TestDefectsQuarantinedExactly(t *testing.T) {
 				fmt.Sprintf(defectsSpec, tc.rate, db, tc.orders, tc.items, tc.events))
 			opt := thelook.Options{Scale: 0.01, Seed: 42, Defects: tc.rate}
 			record := map[string][]thelook.Defect{}
-			for _, table := range thelook.Tables {
+			for _, table := range catalog.Tables {
 				d, err := thelook.Defects(table, opt)
 				if err != nil {
 					t.Fatal(err)
@@ -91,7 +92,7 @@ func TestDefectsQuarantinedExactly(t *testing.T) {
 			rep := enginetest.Apply(t, plan)
 			wh := enginetest.OpenReadOnly(t, db)
 			total := 0
-			for _, table := range thelook.Tables {
+			for _, table := range catalog.Tables {
 				got := quarantined(t, wh, table)
 				if len(record[table]) > 0 && len(want[table]) == 0 {
 					t.Errorf("%s: the record has %d defects and none is expected to be rejected", table, len(record[table]))
@@ -170,7 +171,7 @@ func quarantined(t *testing.T, db *sql.DB, table string) []thelook.Rejected {
 	if exists == 0 {
 		return nil
 	}
-	key := thelook.Lookup(table).Key
+	key := catalog.Lookup(table).Key
 	q := fmt.Sprintf(`SELECT %s, list_sort(_violations)::VARCHAR FROM quarantine.%s ORDER BY 1, 2`, key, table)
 	res, err := db.Query(q)
 	if err != nil {

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/rules"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
@@ -17,7 +17,7 @@ import (
 // neighbours of it) passes, NULL passes, and what the email_malformed defect
 // makes, or any other value that is no address, breaks it.
 func TestEmailFormat(t *testing.T) {
-	users := thelook.Lookup("users")
+	users := catalog.Lookup("users")
 	i := slices.IndexFunc(users.Rules, func(r rules.Rule) bool { return r.Name == "email_format" })
 	if i < 0 {
 		t.Fatal("users has no built-in rule email_format")

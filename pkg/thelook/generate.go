@@ -1,3 +1,7 @@
+// Package thelook generates, deterministically, data shaped like the seven tables
+// of bigquery-public-data.thelook_ecommerce (facts from shared/thelook.md). Their
+// models (columns, types, keys, built-in rules) are the catalog's built-in
+// declarations (pkg/catalog); the generator is one reader of them.
 package thelook
 
 import (
@@ -10,6 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 )
 
 // Options configure the generator.
@@ -103,7 +109,7 @@ func generateRecorded(table string, opt Options, record *[]Defect) (array.Record
 
 func generateWith(table string, opt Options, mem memory.Allocator, record *[]Defect) (array.RecordReader, error) {
 	newSource, ok := sources[table]
-	m := Lookup(table)
+	m := catalog.Lookup(table)
 	if !ok || m == nil {
 		return nil, fmt.Errorf("thelook: unknown table %q", table)
 	}

@@ -9,22 +9,24 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 )
 
 // small is the scale of the value tests: 1,000 users, every table non-trivial.
 var small = Options{Scale: 0.01, Seed: 42}
 
 func TestArrowSchema(t *testing.T) {
-	want := map[Type]arrow.DataType{
-		Int64:     arrow.PrimitiveTypes.Int64,
-		Float64:   arrow.PrimitiveTypes.Float64,
-		String:    arrow.BinaryTypes.String,
-		Geography: arrow.BinaryTypes.String,
-		Timestamp: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"},
+	want := map[catalog.Type]arrow.DataType{
+		catalog.Int64:     arrow.PrimitiveTypes.Int64,
+		catalog.Float64:   arrow.PrimitiveTypes.Float64,
+		catalog.String:    arrow.BinaryTypes.String,
+		catalog.Geography: arrow.BinaryTypes.String,
+		catalog.Timestamp: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"},
 	}
-	for _, name := range Tables {
+	for _, name := range catalog.Tables {
 		t.Run(name, func(t *testing.T) {
-			m := Lookup(name)
+			m := catalog.Lookup(name)
 			s := ArrowSchema(m)
 			if s.NumFields() != len(m.Columns) {
 				t.Fatalf("%d fields, want %d", s.NumFields(), len(m.Columns))
@@ -95,7 +97,7 @@ func TestRowCounts(t *testing.T) {
 }
 
 func TestDeterminism(t *testing.T) {
-	for _, name := range Tables {
+	for _, name := range catalog.Tables {
 		t.Run(name, func(t *testing.T) {
 			base, n := digest(t, name, small)
 			if n == 0 {
@@ -137,7 +139,7 @@ func TestDeterminism(t *testing.T) {
 func TestBatchSizes(t *testing.T) {
 	opt := small
 	opt.BatchSize = 1000
-	for _, name := range Tables {
+	for _, name := range catalog.Tables {
 		t.Run(name, func(t *testing.T) {
 			rr, err := Generate(name, opt)
 			if err != nil {
@@ -168,12 +170,12 @@ func TestBatchSizes(t *testing.T) {
 // expects the rows of a sequential run.
 func TestConcurrent(t *testing.T) {
 	want := map[string][32]byte{}
-	for _, name := range Tables {
+	for _, name := range catalog.Tables {
 		want[name], _ = digest(t, name, small)
 	}
 	var wg sync.WaitGroup
-	got := make([][32]byte, len(Tables))
-	for i, name := range Tables {
+	got := make([][32]byte, len(catalog.Tables))
+	for i, name := range catalog.Tables {
 		wg.Go(func() {
 			rr, err := Generate(name, small)
 			if err != nil {
@@ -185,7 +187,7 @@ func TestConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	for i, name := range Tables {
+	for i, name := range catalog.Tables {
 		if got[i] != want[name] {
 			t.Errorf("%s: concurrent rows differ from sequential ones", name)
 		}
@@ -195,7 +197,7 @@ func TestConcurrent(t *testing.T) {
 // TestRelease checks that a reader, drained or abandoned after one batch, and a
 // batch the caller retained, give back every byte they allocated.
 func TestRelease(t *testing.T) {
-	for _, name := range Tables {
+	for _, name := range catalog.Tables {
 		for _, batches := range []int{1, math.MaxInt} {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			opt := small

@@ -10,6 +10,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 )
 
 // table is a generated table read back into Go values: int64, float64, string,
@@ -48,7 +50,7 @@ func load(t testing.TB, name string, opt Options) *table {
 		t.Fatal(err)
 	}
 	defer rr.Release()
-	want := ArrowSchema(Lookup(name))
+	want := ArrowSchema(catalog.Lookup(name))
 	tb := &table{name: name, cols: map[string]int{}}
 	for i, f := range want.Fields() {
 		tb.cols[f.Name] = i

@@ -6,10 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/rules"
 )
 
-// expressions are the Go forms of the SQL expression rules of model.go, by
+// expressions are the Go forms of the SQL expression rules of the catalog, by
 // "table/rule". A new expression rule without one here fails the test.
 var expressions = map[string]func(t *table, i int) bool{
 	"orders/timestamps_match_status":      timestampsMatchStatus,
@@ -152,11 +153,11 @@ func number(v any) float64 {
 // relationships too, on generated data.
 func TestBuiltinRules(t *testing.T) {
 	tables := map[string]*table{}
-	for _, name := range Tables {
+	for _, name := range catalog.Tables {
 		tables[name] = load(t, name, small)
 	}
-	for _, name := range Tables {
-		for _, r := range Lookup(name).Rules {
+	for _, name := range catalog.Tables {
+		for _, r := range catalog.Lookup(name).Rules {
 			t.Run(name+"/"+r.Name, func(t *testing.T) {
 				bad, err := violations(tables[name], r, tables)
 				if err != nil {
@@ -198,7 +199,7 @@ func TestViolations(t *testing.T) {
 			row[orders.cols[tc.column]] = tc.value
 			broken := &table{name: "orders", cols: orders.cols, rows: append([][]any{row}, orders.rows...)}
 			idx := -1
-			for j, r := range Lookup("orders").Rules {
+			for j, r := range catalog.Lookup("orders").Rules {
 				if r.Name == tc.rule {
 					idx = j
 				}
@@ -206,7 +207,7 @@ func TestViolations(t *testing.T) {
 			if idx < 0 {
 				t.Fatalf("orders has no rule %s", tc.rule)
 			}
-			rule := Lookup("orders").Rules[idx]
+			rule := catalog.Lookup("orders").Rules[idx]
 			if bad, err := violations(orders, rule, tables); err != nil || len(bad) > 0 {
 				t.Fatalf("the generated rows fail: %v %v", bad, err)
 			}

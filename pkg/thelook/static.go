@@ -36,7 +36,7 @@ func (s *centersSource) fill(room int) int {
 
 // productsSource writes the catalog.
 type productsSource struct {
-	cat                                    *catalog
+	cat                                    *productCatalog
 	next                                   int
 	id, center                             ints
 	cost, retailPrice                      floats

@@ -28,7 +28,7 @@ type world struct {
 	scale float64
 	users int64
 	asOf  int64
-	cat   *catalog // built on first use, see catalog
+	cat   *productCatalog // built on first use, see catalog
 }
 
 func newWorld(opt Options) *world {
@@ -42,7 +42,7 @@ func newWorld(opt Options) *world {
 
 // catalog returns the product catalog, building it on first use: the
 // distribution_centers and users tables never need it.
-func (w *world) catalog() *catalog {
+func (w *world) catalog() *productCatalog {
 	if w.cat == nil {
 		w.cat = newCatalog(w.seed, w.scale)
 	}
@@ -78,7 +78,7 @@ const (
 	eventsPerUserMean    = ordersPerUserMean*10.4 + 5*2.25
 )
 
-// Status indexes into Statuses; their timestamps follow statusTimestamps in model.go.
+// Status indexes into Statuses; their timestamps follow the rule timestamps_match_status (pkg/catalog/thelook.yaml).
 const (
 	shipped = iota
 	complete

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 )
 
 // world02 is the cross-table scale: 2,000 users and every table in its shape.
@@ -15,7 +17,7 @@ var world02 = Options{Scale: 0.02, Seed: 2026}
 func loadAll(t *testing.T, opt Options) map[string]*table {
 	t.Helper()
 	all := map[string]*table{}
-	for _, name := range Tables {
+	for _, name := range catalog.Tables {
 		all[name] = load(t, name, opt)
 	}
 	return all

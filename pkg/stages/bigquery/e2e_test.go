@@ -9,9 +9,9 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/enginetest"
 	"github.com/ecomrun/ecomrun/pkg/spec"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // compile writes a pipeline spec reading tables (all seven when none) from source
@@ -19,7 +19,7 @@ import (
 func compile(t *testing.T, dir, name, source string, tables ...string) *spec.Plan {
 	t.Helper()
 	if len(tables) == 0 {
-		tables = thelook.Tables
+		tables = catalog.Tables
 	}
 	var b strings.Builder
 	for _, tb := range tables {
@@ -70,13 +70,13 @@ func sameRows(t *testing.T, got, want string, wantWhere map[string]string, table
 		}
 	}
 	if len(tables) == 0 {
-		tables = thelook.Tables
+		tables = catalog.Tables
 	}
 	for _, tb := range tables {
 		var cols []string
-		for _, c := range thelook.Lookup(tb).Columns {
+		for _, c := range catalog.Lookup(tb).Columns {
 			cols = append(cols, c.Name)
-			if c.Type == thelook.Geography {
+			if c.Type == catalog.Geography {
 				var spaced int64
 				q := fmt.Sprintf(`SELECT count(*) FROM got.main.%s WHERE %s NOT LIKE 'POINT(%%'`, tb, c.Name)
 				if err := db.QueryRow(q).Scan(&spaced); err != nil || spaced != 0 {

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/ecomrun/ecomrun/internal/bqemulator"
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
@@ -68,10 +69,10 @@ func (e *emulator) geographies(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	for _, table := range thelook.Tables {
+	for _, table := range catalog.Tables {
 		var geo []string
-		for _, col := range thelook.Lookup(table).Columns {
-			if col.Type == thelook.Geography {
+		for _, col := range catalog.Lookup(table).Columns {
+			if col.Type == catalog.Geography {
 				geo = append(geo, fmt.Sprintf("ST_GEOGFROMTEXT(%s) AS %s", col.Name, col.Name))
 			}
 		}
@@ -113,13 +114,13 @@ type (
 func emulatorData(t *testing.T, extra ...dataset) any {
 	t.Helper()
 	tables, staging := dataset{ID: testDataset}, dataset{ID: "staging"}
-	for _, name := range thelook.Tables {
-		m := thelook.Lookup(name)
+	for _, name := range catalog.Tables {
+		m := catalog.Lookup(name)
 		tb := table{ID: name, Data: generatedRows(t, name)}
 		into := &tables
 		for _, c := range m.Columns {
 			typ := string(c.Type)
-			if c.Type == thelook.Geography {
+			if c.Type == catalog.Geography {
 				typ, into = "STRING", &staging
 			}
 			tb.Columns = append(tb.Columns, column{Name: c.Name, Type: typ})

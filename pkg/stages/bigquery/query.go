@@ -9,11 +9,11 @@ import (
 
 	gbq "cloud.google.com/go/bigquery"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
 	"github.com/ecomrun/ecomrun/pkg/stages"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // Identifier shapes. Everything that names something in a query is checked against
@@ -123,15 +123,15 @@ func buildQuery(d datasetRef, t *spec.TablePlan, b *stages.Bound) (tableQuery, e
 // read: as text (a format with %s for the column), which the warehouse side
 // (duckdbProjection) converts to the model's type; "" reads the column as it is.
 // GEOGRAPHY travels as WKT, BYTES as base64, JSON as its text.
-func asText(t thelook.Type) string {
+func asText(t catalog.Type) string {
 	switch t {
-	case thelook.Geography:
+	case catalog.Geography:
 		return "ST_ASTEXT(%s)"
-	case thelook.Bytes:
+	case catalog.Bytes:
 		return "TO_BASE64(%s)"
-	case thelook.JSON: // TO_JSON_STRING makes SQL NULL the text null
+	case catalog.JSON: // TO_JSON_STRING makes SQL NULL the text null
 		return "IF(%[1]s IS NULL, NULL, TO_JSON_STRING(%[1]s))"
-	case thelook.Numeric, thelook.Date, thelook.Datetime:
+	case catalog.Numeric, catalog.Date, catalog.Datetime:
 		return "CAST(%s AS STRING)"
 	}
 	return ""
@@ -143,14 +143,14 @@ func asText(t thelook.Type) string {
 func boundParam(b *stages.Bound) (gbq.QueryParameter, error) {
 	p := gbq.QueryParameter{Name: "since"}
 	switch b.Type {
-	case thelook.Int64:
+	case catalog.Int64:
 		n, err := strconv.ParseInt(b.Literal, 10, 64)
 		if err != nil {
 			return p, err
 		}
 		p.Value = n
 		return p, nil
-	case thelook.Timestamp:
+	case catalog.Timestamp:
 		lit, ok := strings.CutPrefix(b.Literal, "TIMESTAMP '")
 		if lit, ok = strings.CutSuffix(lit, "'"); !ok {
 			return p, fmt.Errorf("%s is not a TIMESTAMP literal", b.Literal)
@@ -179,15 +179,15 @@ func (q tableQuery) String() string {
 // delivered, and geographies in BigQuery's WKT form "POINT(lon lat)". Other
 // implementations of ST_ASTEXT (the emulator) print the OGC form "POINT (lon lat)";
 // one canonical text keeps the warehouse independent of the server.
-func duckdbProjection(m *thelook.Model, view string) string {
+func duckdbProjection(m *catalog.Model, view string) string {
 	cols := make([]string, len(m.Columns))
 	for i, c := range m.Columns {
 		id := sqlq.Ident(c.Name)
 		expr := id
 		switch c.Type {
-		case thelook.Geography:
+		case catalog.Geography:
 			expr = fmt.Sprintf(`regexp_replace(%s, '^([A-Z]+) \(', '\1(')`, id)
-		case thelook.Bytes:
+		case catalog.Bytes:
 			expr = fmt.Sprintf("from_base64(%s)", id)
 		}
 		cols[i] = fmt.Sprintf("CAST(%s AS %s) AS %s", expr, c.Type.DuckDB(), id)

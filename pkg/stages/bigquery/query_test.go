@@ -7,19 +7,19 @@ import (
 
 	gbq "cloud.google.com/go/bigquery"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 func table(name, where string, limit int64) *spec.TablePlan {
-	return &spec.TablePlan{Name: name, Model: thelook.Lookup(name), Where: where, Limit: limit}
+	return &spec.TablePlan{Name: name, Model: catalog.Lookup(name), Where: where, Limit: limit}
 }
 
 func TestBuildQuery(t *testing.T) {
 	d := datasetRef{project: "bigquery-public-data", dataset: "thelook_ecommerce"}
-	ts := stages.Bound{Column: "created_at", Type: thelook.Timestamp, Literal: "TIMESTAMP '2024-05-06 07:08:09.123456+00'"}
-	id := stages.Bound{Column: "order_id", Type: thelook.Int64, Literal: "41"}
+	ts := stages.Bound{Column: "created_at", Type: catalog.Timestamp, Literal: "TIMESTAMP '2024-05-06 07:08:09.123456+00'"}
+	id := stages.Bound{Column: "order_id", Type: catalog.Int64, Literal: "41"}
 	for _, tc := range []struct {
 		name   string
 		table  *spec.TablePlan
@@ -156,7 +156,7 @@ func TestNewChecksTheSpec(t *testing.T) {
 }
 
 func TestDuckDBProjectionNormalisesWKT(t *testing.T) {
-	got := duckdbProjection(thelook.Lookup("distribution_centers"), `"v"`)
+	got := duckdbProjection(catalog.Lookup("distribution_centers"), `"v"`)
 	want := `SELECT CAST("id" AS BIGINT) AS "id", CAST("name" AS VARCHAR) AS "name", CAST("latitude" AS DOUBLE) AS "latitude", ` +
 		`CAST("longitude" AS DOUBLE) AS "longitude", CAST(regexp_replace("distribution_center_geom", '^([A-Z]+) \(', '\1(') AS VARCHAR) AS "distribution_center_geom" FROM "v"`
 	if got != want {

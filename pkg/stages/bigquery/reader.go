@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/api/iterator"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
@@ -27,7 +28,7 @@ type restReader struct {
 	refs  atomic.Int64
 	ctx   context.Context
 	it    *gbq.RowIterator
-	model *thelook.Model
+	model *catalog.Model
 	rb    *array.RecordBuilder
 	row   []gbq.Value
 	cur   arrow.RecordBatch
@@ -39,13 +40,13 @@ type restReader struct {
 
 var _ array.RecordReader = (*restReader)(nil)
 
-func newRESTReader(ctx context.Context, it *gbq.RowIterator, m *thelook.Model) *restReader {
+func newRESTReader(ctx context.Context, it *gbq.RowIterator, m *catalog.Model) *restReader {
 	return newRESTReaderOf(ctx, it, m, thelook.ArrowSchema(m))
 }
 
 // newRESTReaderOf reads rows of the given schema: the model's columns, then any
 // further ones (validate: bigquery's _violations and _reject).
-func newRESTReaderOf(ctx context.Context, it *gbq.RowIterator, m *thelook.Model, schema *arrow.Schema) *restReader {
+func newRESTReaderOf(ctx context.Context, it *gbq.RowIterator, m *catalog.Model, schema *arrow.Schema) *restReader {
 	r := &restReader{ctx: ctx, it: it, model: m, rb: array.NewRecordBuilder(memory.DefaultAllocator, schema)}
 	r.refs.Store(1)
 	return r

@@ -22,8 +22,8 @@ import (
 	"github.com/googleapis/gax-go/v2"
 	"google.golang.org/grpc"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // Parallel reads. The client library reads a session's streams concurrently too,
@@ -344,7 +344,7 @@ func (s *rowStream) again(err error) bool {
 // stableOrder is the ORDER BY the staged rows of a model are kept in: the model's
 // key, then every column, so that rows that tie on the key (a duplicated key) are
 // ordered too and only identical rows are interchangeable.
-func stableOrder(m *thelook.Model) string {
+func stableOrder(m *catalog.Model) string {
 	cols := make([]string, 0, len(m.Columns)+1)
 	if m.Key != "" {
 		cols = append(cols, sqlq.Ident(m.Key))

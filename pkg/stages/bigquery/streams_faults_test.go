@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
@@ -27,7 +28,7 @@ func withPolicy(p retryPolicy) Option { return func(s *Source) { s.policy = p } 
 // table's read has had policy.tries retryable failures, all its streams and calls
 // counted together, then fails the table saying so.
 func TestRetryableBreaksAreBoundedPerRead(t *testing.T) {
-	m := thelook.Lookup("events")
+	m := catalog.Lookup("events")
 	srv, addr := newArrowServer(t, m.Table, thelook.Options{Scale: 0.005, Seed: 7, BatchSize: 500})
 	wh := openWarehouse(t)
 	fast := retryPolicy{tries: 5, initial: time.Millisecond, max: 2 * time.Millisecond, timeout: DefaultTimeout}
@@ -52,7 +53,7 @@ func TestRetryableBreaksAreBoundedPerRead(t *testing.T) {
 // CreateReadSession, deadlineStream and watchedStream for each ReadRows message),
 // naming the call, the server and the timeout, and without retries.
 func TestSilentStorageServerFailsTheRead(t *testing.T) {
-	m := thelook.Lookup("events")
+	m := catalog.Lookup("events")
 	const timeout = 300 * time.Millisecond
 	for _, tc := range []struct {
 		name  string
@@ -133,7 +134,7 @@ func (p *panicky) RecvMsg(m any) error {
 // table with one line naming the stream and saying it panicked; the other streams
 // stop, and the process goes on.
 func TestPanicInAStreamFailsTheTable(t *testing.T) {
-	m := thelook.Lookup("events")
+	m := catalog.Lookup("events")
 	_, addr := newArrowServer(t, m.Table, thelook.Options{Scale: 0.01, Seed: 7, BatchSize: 500})
 	wh := openWarehouse(t)
 	var armed atomic.Bool
@@ -162,7 +163,7 @@ func TestPanicInAStreamFailsTheTable(t *testing.T) {
 // the stream's error too: here the hand-off of a decoded batch panics on a reader
 // built without a context.
 func TestPanicInAWorkerIsTheStreamsError(t *testing.T) {
-	m := thelook.Lookup("events")
+	m := catalog.Lookup("events")
 	_, addr := newArrowServer(t, m.Table, thelook.Options{Scale: 0.002, Seed: 7, BatchSize: 500})
 	s := streamSource(t, addr, 1)
 	ctx, cancel := readContext(context.Background())

@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
 	"github.com/ecomrun/ecomrun/pkg/warehouse"
@@ -183,7 +184,7 @@ func streamSource(tb testing.TB, addr string, streams int, opts ...Option) *Sour
 
 // loadStreams reads the server's table through a read session of the source into
 // relation, as Extract does (the model's projection, in stable order).
-func loadStreams(ctx context.Context, s *Source, wh *warehouse.Warehouse, m *thelook.Model, relation string) (int64, error) {
+func loadStreams(ctx context.Context, s *Source, wh *warehouse.Warehouse, m *catalog.Model, relation string) (int64, error) {
 	ctx, cancel := readContext(ctx)
 	defer cancel(nil)
 	session, err := s.readSession(ctx, &gbq.Table{ProjectID: "p", DatasetID: "d", TableID: m.Table})
@@ -212,7 +213,7 @@ func openWarehouse(tb testing.TB) *warehouse.Warehouse {
 
 // digests are a table's row count, an order-blind checksum of its values, and a
 // digest of its rows in rowid order (equal only for the same rows in the same order).
-func digests(t *testing.T, wh *warehouse.Warehouse, relation string, m *thelook.Model) (n int64, sum, ordered string) {
+func digests(t *testing.T, wh *warehouse.Warehouse, relation string, m *catalog.Model) (n int64, sum, ordered string) {
 	t.Helper()
 	cols := strings.Join(m.ColumnNames(), ", ")
 	q := fmt.Sprintf(`SELECT count(*), sum(hash(%[1]s))::VARCHAR, md5(string_agg(hash(%[1]s)::VARCHAR, ',' ORDER BY rowid)) FROM %[2]s`, cols, relation)
@@ -226,7 +227,7 @@ func digests(t *testing.T, wh *warehouse.Warehouse, relation string, m *thelook.
 // the same count and checksum as the generator's rows loaded straight, and, ordered
 // by stableOrder, the same rows in the same order whatever the interleaving.
 func TestParallelStreamsReadTheRowsServed(t *testing.T) {
-	m := thelook.Lookup("events")
+	m := catalog.Lookup("events")
 	srv, addr := newArrowServer(t, m.Table, thelook.Options{Scale: 0.02, Seed: 7, BatchSize: 1000})
 	if len(srv.batches) < 8 {
 		t.Fatalf("only %d batches: too few to spread over streams", len(srv.batches))
@@ -275,7 +276,7 @@ func TestParallelStreamsReadTheRowsServed(t *testing.T) {
 // the stream and the cause; the table is not created, and an older one is left as
 // it was. A retryable failure mid-stream resumes at its offset and loses nothing.
 func TestFailedStreamFailsTheTable(t *testing.T) {
-	m := thelook.Lookup("events")
+	m := catalog.Lookup("events")
 	srv, addr := newArrowServer(t, m.Table, thelook.Options{Scale: 0.02, Seed: 7, BatchSize: 1000})
 	wh := openWarehouse(t)
 	ctx := context.Background()
@@ -346,7 +347,7 @@ func waitGoroutines(t *testing.T, before int) {
 // sort, unsorted. cpu-s/op is the process's user+system CPU (client, server and
 // DuckDB together), beside wall.
 func BenchmarkStorageStreams(b *testing.B) {
-	m := thelook.Lookup("events")
+	m := catalog.Lookup("events")
 	srv, addr := newArrowServer(b, m.Table, thelook.Options{Scale: 0.5, Seed: 42})
 	wh := openWarehouse(b)
 	ctx := context.Background()

@@ -10,6 +10,7 @@ import (
 
 	gbq "cloud.google.com/go/bigquery"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/rules"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
@@ -88,7 +89,7 @@ func (s *Source) validatedQuery(t *spec.TablePlan, b *stages.Bound) (validated, 
 }
 
 // verdictSchema is the model's columns, then _violations and _reject.
-func verdictSchema(m *thelook.Model) *arrow.Schema {
+func verdictSchema(m *catalog.Model) *arrow.Schema {
 	fields := append(thelook.ArrowSchema(m).Fields(),
 		arrow.Field{Name: "_violations", Type: arrow.ListOf(arrow.BinaryTypes.String), Nullable: true},
 		arrow.Field{Name: "_reject", Type: arrow.FixedWidthTypes.Boolean, Nullable: true})

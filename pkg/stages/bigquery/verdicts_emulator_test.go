@@ -16,8 +16,8 @@ import (
 	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/rules"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // dirtyDataset is testProject.dirty: generated users and orders with damage of every
@@ -118,11 +118,11 @@ func dirtyTables(t *testing.T) []table {
 	t.Helper()
 	var out []table
 	for _, name := range []string{"users", "orders", "orders_raw"} {
-		m := thelook.Lookup(strings.TrimSuffix(name, "_raw"))
+		m := catalog.Lookup(strings.TrimSuffix(name, "_raw"))
 		tb := table{ID: name}
 		for _, c := range m.Columns {
 			typ := string(c.Type)
-			if name == "orders_raw" || c.Type == thelook.Geography {
+			if name == "orders_raw" || c.Type == catalog.Geography {
 				typ = "STRING"
 			}
 			tb.Columns = append(tb.Columns, column{Name: c.Name, Type: typ})
@@ -265,19 +265,19 @@ func TestGoogleSQLVerdictsEqualDuckDB(t *testing.T) {
 		raw          bool
 		rules        []rules.Rule
 	}{
-		{"orders", "orders", false, withOptional(thelook.Lookup("orders").Rules,
+		{"orders", "orders", false, withOptional(catalog.Lookup("orders").Rules,
 			rules.Rule{Name: "gender_shape", Check: rules.Pattern, Column: "gender", Pattern: "[MF]", Severity: rules.SeverityWarn},
 			rules.Rule{Name: "recent", Check: rules.Range, Column: "created_at", Min: "2019-01-01 00:00:00+00", Severity: rules.SeverityWarn},
 			rules.Rule{Name: "few_orders", Check: rules.RowCount, Max: 10})},
-		{"users", "users", false, withOptional(thelook.Lookup("users").Rules,
+		{"users", "users", false, withOptional(catalog.Lookup("users").Rules,
 			rules.Rule{Name: "email_shape", Check: rules.Pattern, Column: "email", Pattern: `[^@]+@[^@]+\.[a-z]+`},
 			rules.Rule{Name: "age_known", Check: rules.NotNull, Column: "age", Severity: rules.SeverityWarn},
 			rules.Rule{Name: "age_two_digits", Check: rules.Pattern, Column: "age", Pattern: "[1-9][0-9]", Severity: rules.SeverityWarn},
 			rules.Rule{Name: "adult_or_unknown", Check: rules.Expression, SQL: "age >= 18 OR age IS NULL OR lower(gender) = 'f'", Severity: rules.SeverityWarn})},
-		{"orders_raw", "orders", true, thelook.Lookup("orders").Rules},
+		{"orders_raw", "orders", true, catalog.Lookup("orders").Rules},
 	} {
 		t.Run(tc.table, func(t *testing.T) {
-			m := thelook.Lookup(tc.model)
+			m := catalog.Lookup(tc.model)
 			cols := make([]rules.Column, len(m.Columns))
 			for i, c := range m.Columns {
 				cols[i] = rules.Column{Name: c.Name, Type: c.Type.DuckDB()}
@@ -359,7 +359,7 @@ func TestGoogleSQLVerdictsEqualDuckDB(t *testing.T) {
 	// BigQuery writes 12.0 as '12', DuckDB as '12.0'. The spec refuses it under
 	// validate: bigquery (pkg/spec/check_validate.go); this shows why.
 	t.Run("float64-pattern-differs", func(t *testing.T) {
-		m := thelook.Lookup("users")
+		m := catalog.Lookup("users")
 		cols := make([]rules.Column, len(m.Columns))
 		for i, c := range m.Columns {
 			cols[i] = rules.Column{Name: c.Name, Type: c.Type.DuckDB()}

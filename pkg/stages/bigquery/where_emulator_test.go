@@ -11,9 +11,9 @@ import (
 	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // smuggling is valid in DuckDB (status compared with one string); pasted into BigQuery
@@ -56,7 +56,7 @@ func TestWhereRenderingsAgreeAcrossDialects(t *testing.T) {
 		smuggling,
 	} {
 		t.Run(where, func(t *testing.T) {
-			tp := &spec.TablePlan{Name: "orders", Model: thelook.Lookup("orders"), Where: where}
+			tp := &spec.TablePlan{Name: "orders", Model: catalog.Lookup("orders"), Where: where}
 			remote, err := tp.WhereSQL(sqlexpr.GoogleSQL)
 			if err != nil {
 				t.Fatal(err)

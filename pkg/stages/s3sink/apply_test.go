@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/ecomrun/ecomrun/internal/s3test"
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/stages/s3sink"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 // TestApplyPublishesEveryTable: after apply, every table's folder holds its
@@ -27,12 +27,12 @@ func TestApplyPublishesEveryTable(t *testing.T) {
 			srv := server.start(t)
 			srv.CreateBucket(t, bucket)
 			dir := t.TempDir()
-			plan := compile(t, dir, pipeline(dir, srv, 0.005, "", thelook.Tables...))
+			plan := compile(t, dir, pipeline(dir, srv, 0.005, "", catalog.Tables...))
 
 			first := applyOK(t, plan)
 			db := warehouse(t, dir)
 			firstKeys := map[string]bool{}
-			for _, table := range thelook.Tables {
+			for _, table := range catalog.Tables {
 				m, local := checkTable(t, srv, db, first, table)
 				if len(m.Objects) != 1 || m.Format != "parquet" || m.Compression != "zstd" {
 					t.Fatalf("%s: %d objects, %s/%s; want one zstd Parquet object", table, len(m.Objects), m.Format, m.Compression)
@@ -57,7 +57,7 @@ func TestApplyPublishesEveryTable(t *testing.T) {
 
 			second := applyOK(t, plan)
 			db = warehouse(t, dir)
-			for _, table := range thelook.Tables {
+			for _, table := range catalog.Tables {
 				m, _ := checkTable(t, srv, db, second, table)
 				for _, k := range m.Keys() {
 					if firstKeys[k] {

@@ -18,12 +18,12 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/ecomrun/ecomrun/internal/s3test"
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/engine"
 	"github.com/ecomrun/ecomrun/pkg/enginetest"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages/s3sink"
-	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
 const bucket = "lake"
@@ -175,7 +175,7 @@ func differences(t *testing.T, db *sql.DB, m *s3sink.Manifest, local, table stri
 		read = fmt.Sprintf("read_csv('%s/**/*.csv*', header = true, hive_partitioning = %t)", local, len(m.PartitionBy) > 0)
 	}
 	cols := make([]string, 0)
-	for _, c := range thelook.Lookup(table).ColumnNames() {
+	for _, c := range catalog.Lookup(table).ColumnNames() {
 		cols = append(cols, fmt.Sprintf("%q::VARCHAR", c)) // CSV and hive values come back as text
 	}
 	sel := strings.Join(cols, ", ")

@@ -43,10 +43,10 @@ func (p *product) department() string {
 	return "Men"
 }
 
-// catalog is the product table every story table sells from. It is O(products)
+// productCatalog is the product table every story table sells from. It is O(products)
 // memory, rebuilt by each Generate call from the seed and scale alone, so the seven tables
 // agree without sharing state.
-type catalog struct {
+type productCatalog struct {
 	products   []product
 	men, women []int32  // product indexes by department, for users of each gender
 	brandPath  []string // brands as the department uri spells them
@@ -70,9 +70,9 @@ func productCount(scale float64) int {
 // womenShare is the part of the catalog in the Women department (about 55% in thelook).
 const womenShare = 0.55
 
-func newCatalog(seed int64, scale float64) *catalog {
+func newCatalog(seed int64, scale float64) *productCatalog {
 	n := productCount(scale)
-	c := &catalog{products: make([]product, n), brandPath: make([]string, len(brands))}
+	c := &productCatalog{products: make([]product, n), brandPath: make([]string, len(brands))}
 	for i, b := range brands {
 		c.brandPath[i] = uriPart(b)
 	}
@@ -112,7 +112,7 @@ func newCatalog(seed int64, scale float64) *catalog {
 }
 
 // pick draws a product a user of the gender buys: Men for M, Women for F.
-func (c *catalog) pick(r *rng, women bool) int32 {
+func (c *productCatalog) pick(r *rng, women bool) int32 {
 	if women {
 		return c.women[r.intn(len(c.women))]
 	}
@@ -123,7 +123,7 @@ func (c *catalog) pick(r *rng, women bool) int32 {
 func uriPart(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "")) }
 
 // appendDepartmentURI appends /department/{department}/category/{category}/brand/{brand}.
-func (c *catalog) appendDepartmentURI(b []byte, p *product) []byte {
+func (c *productCatalog) appendDepartmentURI(b []byte, p *product) []byte {
 	b = append(b, "/department/"...)
 	if p.women {
 		b = append(b, "women"...)
