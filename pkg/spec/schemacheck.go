@@ -27,8 +27,8 @@ type compiledSchema struct {
 	schema *jsonschema.Schema
 	// modelFile is $defs.model_file, which checks the spec's model files.
 	modelFile *jsonschema.Schema
-	props  map[string][]string // object name -> its keys
-	needs  map[string][]string // object name -> its always-required keys
+	props     map[string][]string // object name -> its keys
+	needs     map[string][]string // object name -> its always-required keys
 }
 
 var loadSchema = sync.OnceValue(func() *compiledSchema {

@@ -17,7 +17,7 @@ type Spec struct {
 	Tables    []Table   `json:"tables"`
 	// Models are the model files' paths or globs as written (relative to the spec's folder).
 	Models []string `json:"models,omitempty"`
-	Sinks     []Sink    `json:"sinks,omitempty"`
+	Sinks  []Sink   `json:"sinks,omitempty"`
 	// Lineage, when set, sends OpenLineage events of each run (see pkg/lineage).
 	Lineage *Lineage `json:"lineage,omitempty"`
 
