@@ -90,6 +90,9 @@ func (c *checker) tableNames() {
 			if hint == "" {
 				detail = "thelook's tables are " + strings.Join(thelook.Tables, ", ") + "; " + detail
 			}
+			if len(c.s.Models) > 0 {
+				detail += "; no model file of models declares it"
+			}
 			c.report(t.Pos, at, detail, "unknown table %q%s", t.Name, hint)
 		}
 	}
