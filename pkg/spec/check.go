@@ -90,6 +90,9 @@ func (c *checker) tableNames() {
 			if hint == "" {
 				detail = "thelook's tables are " + strings.Join(catalog.Tables, ", ") + "; " + detail
 			}
+			if len(c.s.Models) > 0 {
+				detail += "; no model file of models declares it"
+			}
 			c.report(t.Pos, at, detail, "unknown table %q%s", t.Name, hint)
 		}
 	}
@@ -181,9 +184,15 @@ func (c *checker) switches(i int, t *Table, m *catalog.Model) {
 			c.report(t.Pos, at, "optional rules of "+t.Name+": "+orNone(optional),
 				"built-in rule %q of table %s is always on; enable switches on optional rules only", name, t.Name)
 		case m.Rules[j].Check == rules.Relationship:
-			if to, _, _ := strings.Cut(m.Rules[j].To, "."); !c.has(to) {
+			to, column, _ := strings.Cut(m.Rules[j].To, ".")
+			if !c.has(to) {
 				c.report(t.Pos, at, "add "+to+" to tables, or leave the rule off",
 					"rule %q references table %s, which is not in this pipeline", name, to)
+			} else if target := c.s.Model(to); target != nil {
+				if _, ok := target.Column(column); !ok { // a model file's relationship, checked once it is on
+					c.report(t.Pos, at, columnsOf(to, target.ColumnNames()), "rule %q references %q: unknown column %q in table %s",
+						name, m.Rules[j].To, column, to)
+				}
 			}
 		}
 	}

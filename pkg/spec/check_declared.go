@@ -18,6 +18,10 @@ func (c *checker) declaration(i int, t *Table) {
 		if t.Key != "" {
 			c.report(t.Pos, at("key"), "a built-in model has its key: declare columns to choose another", "key applies to a table that declares its columns")
 		}
+		if c.s.Source.Kind == "thelook" && c.s.modelTables[t.Name] != nil {
+			c.report(t.Pos, at("name"), "read a table of a model file ("+c.s.modelTables[t.Name].Pos.File+") from a files or bigquery source",
+				"the thelook generator makes only its seven tables with their built-in models, not a model file's")
+		}
 	} else {
 		seen := map[string]bool{}
 		var names []string

@@ -110,6 +110,7 @@ func load(file string, src []byte, lookupEnv func(string) (string, bool)) (*Spec
 	if err != nil && !diags.HasErrors() {
 		diags.Errorf(doc.pos(doc.root), "%v", err)
 	}
+	diags = append(diags, s.loadModels(doc)...)
 	diags = append(diags, check(s, doc)...)
 	if diags.HasErrors() {
 		return nil, diags.Sort(), secrets

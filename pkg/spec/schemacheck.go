@@ -25,8 +25,10 @@ import (
 // requires (to tell them from the keys one kind or check requires).
 type compiledSchema struct {
 	schema *jsonschema.Schema
-	props  map[string][]string // object name -> its keys
-	needs  map[string][]string // object name -> its always-required keys
+	// modelFile is $defs.model_file, which checks the spec's model files.
+	modelFile *jsonschema.Schema
+	props     map[string][]string // object name -> its keys
+	needs     map[string][]string // object name -> its always-required keys
 }
 
 var loadSchema = sync.OnceValue(func() *compiledSchema {
@@ -44,7 +46,11 @@ var loadSchema = sync.OnceValue(func() *compiledSchema {
 	if err != nil {
 		panic("spec: embedded schema: " + err.Error())
 	}
-	cs := &compiledSchema{schema: sch, props: map[string][]string{}, needs: map[string][]string{}}
+	mf, err := c.Compile(url + "#/$defs/model_file")
+	if err != nil {
+		panic("spec: embedded schema: " + err.Error())
+	}
+	cs := &compiledSchema{schema: sch, modelFile: mf, props: map[string][]string{}, needs: map[string][]string{}}
 	objects := map[string]any{"pipeline": root}
 	for name, def := range root["$defs"].(map[string]any) {
 		objects[name] = def
@@ -66,13 +72,22 @@ var loadSchema = sync.OnceValue(func() *compiledSchema {
 // validateSchema checks the JSON-like value v against the schema and reports the
 // leaf causes of every error at the line and column of the value they are about.
 func validateSchema(doc *document, v any) diag.Diagnostics {
-	err := loadSchema().schema.Validate(v)
+	return validateAgainst(loadSchema().schema, doc, v, nil)
+}
+
+// validateAgainst checks v against sch; prefix goes before every instance location
+// (a model file is checked as the list under the key "models" of its document).
+func validateAgainst(sch *jsonschema.Schema, doc *document, v any, prefix []string) diag.Diagnostics {
+	err := sch.Validate(v)
 	var verr *jsonschema.ValidationError
 	if !errors.As(err, &verr) {
 		return nil
 	}
 	var leaves []*jsonschema.ValidationError
 	collectLeaves(verr, &leaves)
+	for _, e := range leaves {
+		e.InstanceLocation = append(slices.Clone(prefix), e.InstanceLocation...)
+	}
 	r := schemaReporter{doc: doc, schema: loadSchema(), printer: message.NewPrinter(language.English)}
 	// Unknown keys first: their suggestions decide which "missing key" errors are the
 	// same mistake (colum: x is one typo, not also a missing column).
@@ -266,6 +281,8 @@ func objectAt(loc []string) string {
 			return "rule"
 		case "sinks":
 			return "sink"
+		case "models":
+			return "model" // a table of a model file (the spec's own models lists strings)
 		}
 		return loc[i]
 	}

@@ -15,11 +15,15 @@ type Spec struct {
 	Source    Source    `json:"source"`
 	Warehouse Warehouse `json:"warehouse"`
 	Tables    []Table   `json:"tables"`
-	Sinks     []Sink    `json:"sinks,omitempty"`
+	// Models are the model files' paths or globs as written (relative to the spec's folder).
+	Models []string `json:"models,omitempty"`
+	Sinks  []Sink   `json:"sinks,omitempty"`
 	// Lineage, when set, sends OpenLineage events of each run (see pkg/lineage).
 	Lineage *Lineage `json:"lineage,omitempty"`
 
 	secrets []string // every value secret anywhere in the spec; see Secrets
+	// modelTables are the tables the model files declare, by name (loadModels).
+	modelTables map[string]*Table
 }
 
 // Source says where rows come from. Kind selects which of the other fields apply.

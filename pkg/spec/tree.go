@@ -31,6 +31,11 @@ var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parse reads exactly one YAML document; a syntax error is a diagnostic at its line.
 func parse(file string, src []byte) (*document, diag.Diagnostics) {
+	return parseAs(file, src, "a spec needs version, source, warehouse and tables", "a spec file")
+}
+
+// parseAs is parse with the words for an empty file and for what holds one document.
+func parseAs(file string, src []byte, needs, holder string) (*document, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var top yaml.Node
@@ -39,13 +44,13 @@ func parse(file string, src []byte) (*document, diag.Diagnostics) {
 		return nil, diags
 	}
 	if len(top.Content) == 0 {
-		diags.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, "the file is empty: a spec needs version, source, warehouse and tables")
+		diags.Errorf(diag.Pos{File: file, Line: 1, Col: 1}, "the file is empty: %s", needs)
 		return nil, diags
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case err == nil:
-		diags.Errorf(diag.Pos{File: file, Line: max(next.Line, 1), Col: next.Column}, "a spec file holds one YAML document; remove the second one")
+		diags.Errorf(diag.Pos{File: file, Line: max(next.Line, 1), Col: next.Column}, "%s holds one YAML document; remove the second one", holder)
 	case !errors.Is(err, io.EOF):
 		diags = append(diags, syntaxError(file, src, err))
 	}
