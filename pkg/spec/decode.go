@@ -41,8 +41,26 @@ func decode(doc *document, v any) (*Spec, error) {
 	s.File = doc.file
 	s.Source.Pos = pos("source")
 	s.Warehouse.Pos = pos("warehouse")
-	for i := range s.Tables {
-		t := &s.Tables[i]
+	placeTables(doc, s.Tables)
+	for i := range s.Sinks {
+		s.Sinks[i].Pos = pos("sinks", i)
+	}
+	applyDefaults(s)
+	if err != nil {
+		return s, fmt.Errorf("cannot decode the spec: %w", err)
+	}
+	return s, nil
+}
+
+// placeTables gives decoded tables (under "tables" in doc) and their rules their
+// positions, and their rules' numbers the Go values the built-in models use.
+func placeTables(doc *document, tables []Table) {
+	pos := func(path ...any) diag.Pos {
+		n, _ := doc.lookup(path...)
+		return doc.pos(n)
+	}
+	for i := range tables {
+		t := &tables[i]
 		t.Pos = pos("tables", i)
 		for j := range t.Rules {
 			r := &t.Rules[j]
@@ -53,14 +71,6 @@ func decode(doc *document, v any) (*Spec, error) {
 			}
 		}
 	}
-	for i := range s.Sinks {
-		s.Sinks[i].Pos = pos("sinks", i)
-	}
-	applyDefaults(s)
-	if err != nil {
-		return s, fmt.Errorf("cannot decode the spec: %w", err)
-	}
-	return s, nil
 }
 
 // number turns a decoded JSON number into the Go value the built-in models use for

@@ -149,21 +149,10 @@ func readModelFile(path string) (*modelFile, diag.Diagnostics) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	_ = dec.Decode(&mf.tables) // a value of the wrong type is skipped; the schema has reported it
-	pos := func(path ...any) diag.Pos {
-		n, _ := doc.lookup(path...)
-		return doc.pos(n)
-	}
+	placeTables(doc, mf.tables)
 	for i := range mf.tables {
-		t := &mf.tables[i]
-		t.Pos = pos("tables", i)
-		for j := range t.Rules {
-			r := &t.Rules[j]
-			r.Pos = pos("tables", i, "rules", j)
-			r.Min, r.Max = number(r.Min), number(r.Max)
-			for k := range r.Values {
-				r.Values[k] = number(r.Values[k])
-			}
-			*r = withDefaults(*r, j+1)
+		for j, r := range mf.tables[i].Rules {
+			mf.tables[i].Rules[j] = withDefaults(r, j+1)
 		}
 	}
 	return mf, diags
