@@ -209,7 +209,9 @@ func columnTypes(ctx context.Context, db *sql.DB, reader, text string, names, du
 		switch types[i] {
 		case catalog.Int64:
 			pending = append(pending, check{i, []catalog.Type{catalog.Int64, catalog.Float64}})
-		case catalog.Float64, catalog.Bool, catalog.Date, catalog.Numeric:
+		case catalog.Float64: // DuckDB reads whole numbers past INT64 as DOUBLE, which rounds them
+			pending = append(pending, check{i, []catalog.Type{wholeNumeric, wholeText, catalog.Float64}})
+		case catalog.Bool, catalog.Date, catalog.Numeric:
 			pending = append(pending, check{i, []catalog.Type{types[i]}})
 		case catalog.Datetime, catalog.Timestamp:
 			pending = append(pending, check{i, []catalog.Type{catalog.Datetime, catalog.Timestamp}})
@@ -251,10 +253,24 @@ func columnTypes(ctx context.Context, db *sql.DB, reader, text string, names, du
 			}
 			k++
 		}
+		switch chosen {
+		case wholeNumeric:
+			chosen = catalog.Numeric
+		case wholeText:
+			chosen = catalog.String
+		}
 		types[p.col] = chosen
 	}
 	return types, nil
 }
+
+// The type guess's names for a column of whole numbers too large for INT64: NUMERIC
+// when every one fits it (29 digits), else STRING; never FLOAT64, which rounds them.
+const (
+	wholeNumeric catalog.Type = "whole NUMERIC"
+	wholeText    catalog.Type = "whole STRING"
+	wholePattern              = `\s*[+-]?[0-9]+\s*`
+)
 
 // zonedPattern is a timestamp text with its zone (an offset, Z or BigQuery's UTC):
 // a column of them is TIMESTAMP; without a zone it is DATETIME.
@@ -263,6 +279,13 @@ const zonedPattern = `\s*[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{
 // textIs is a condition true when text q converts to t exactly, as the files
 // source converts it (pkg/exact).
 func textIs(q string, t catalog.Type) string {
+	whole := fmt.Sprintf("regexp_full_match(%s, '%s')", q, wholePattern)
+	switch t {
+	case wholeText:
+		return whole
+	case wholeNumeric:
+		return fmt.Sprintf("%s AND (%s) IS NOT NULL", whole, exact.FromText(q, catalog.Numeric))
+	}
 	is := fmt.Sprintf("(%s) IS NOT NULL", exact.FromText(q, t))
 	if t == catalog.Timestamp {
 		return fmt.Sprintf("(regexp_full_match(%s, '%s') OR regexp_full_match(%s, '%s')) AND %s", q, exact.BigQueryUTC, q, zonedPattern, is)
