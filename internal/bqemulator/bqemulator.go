@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/ecomrun/ecomrun/internal/loopback"
 )
 
 // Version is the emulator scripts/bigquery-emulator.sh builds.
@@ -67,7 +69,7 @@ func Start(t testing.TB, project string, data any) *Emulator {
 	if err := os.WriteFile(file, doc, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port, grpcPort := freePort(t), freePort(t)
+	port, grpcPort := loopback.FreePort(t), loopback.FreePort(t)
 	var logs bytes.Buffer
 	cmd := exec.Command(bin, "--project="+project, "--host=127.0.0.1",
 		fmt.Sprintf("--port=%d", port), fmt.Sprintf("--grpc-port=%d", grpcPort), "--data-from-yaml="+file)
@@ -101,15 +103,4 @@ func Start(t testing.TB, project string, data any) *Emulator {
 		}
 	}
 	return &Emulator{URL: "http://" + addr, GRPC: fmt.Sprintf("127.0.0.1:%d", grpcPort)}
-}
-
-// freePort returns a port nothing listens on, as far as anyone can tell.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ecomrun/ecomrun/internal/loopback"
 )
 
 // MotoPythonEnv names a Python that has moto, when none on PATH does.
@@ -37,7 +38,7 @@ func Moto(t testing.TB) *Server {
 	var err error
 	for range 3 {
 		var url string
-		if url, err = startMoto(t, python, freePort(t)); err == nil {
+		if url, err = startMoto(t, python, fmt.Sprint(loopback.FreePort(t))); err == nil {
 			return NewServer(url)
 		}
 	}
@@ -162,15 +163,4 @@ func tail(s string, n int) string {
 		return s
 	}
 	return "..." + s[len(s)-n:]
-}
-
-// freePort returns a loopback port nothing listens on right now.
-func freePort(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
 }

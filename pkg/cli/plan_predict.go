@@ -7,13 +7,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strconv"
-	"time"
 
-	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
-	"github.com/ecomrun/ecomrun/pkg/sqlq"
 	"github.com/ecomrun/ecomrun/pkg/stages"
 	"github.com/ecomrun/ecomrun/pkg/stages/bigquery"
 	"github.com/ecomrun/ecomrun/pkg/warehouse"
@@ -135,33 +131,11 @@ func stateBounds(ctx context.Context, p *spec.Plan) (map[string]*stages.Bound, e
 		if t == nil || t.Incremental == nil || st.Cursor != t.Incremental.Cursor || st.Watermark == "" {
 			continue
 		}
-		b, err := watermarkBound(t, st.Watermark)
+		b, err := stages.WatermarkBound(t, st.Watermark)
 		if err != nil {
 			return nil, fmt.Errorf("table %s: stored watermark %q: %w", t.Name, st.Watermark, err)
 		}
-		bounds[t.Name] = b
+		bounds[t.Name] = &b
 	}
 	return bounds, nil
-}
-
-// watermarkBound is the bound of an incremental table's read from its stored
-// watermark, less the lookback, as the run computes it (pkg/stages/state.go).
-func watermarkBound(t *spec.TablePlan, watermark string) (*stages.Bound, error) {
-	inc := t.Incremental
-	col, _ := t.Model.Column(inc.Cursor)
-	b := &stages.Bound{Column: inc.Cursor, Type: col.Type}
-	if col.Type == catalog.Int64 {
-		n, err := strconv.ParseInt(watermark, 10, 64)
-		if err != nil {
-			return nil, err
-		}
-		b.Literal = strconv.FormatInt(n-inc.Units, 10)
-		return b, nil
-	}
-	ts, err := time.Parse("2006-01-02 15:04:05.999999-07", watermark) // DuckDB's TIMESTAMPTZ text in UTC
-	if err != nil {
-		return nil, err
-	}
-	b.Literal = "TIMESTAMP " + sqlq.String(ts.Add(-inc.Duration).UTC().Format("2006-01-02 15:04:05.999999+00"))
-	return b, nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ecomrun/ecomrun/pkg/engine"
+	"github.com/ecomrun/ecomrun/pkg/enginetest"
 )
 
 // customersSpec declares a table of the user's own, with a column of every type
@@ -21,25 +22,13 @@ warehouse: {path: "%s/ecom.duckdb"}
 tables:
   - name: customers
     path: %s
-    key: customer_id
-    columns:
-      - {name: customer_id, type: INT64, required: true}
-      - {name: email, type: STRING}
-      - {name: signed_up_at, type: TIMESTAMP}
-      - {name: lifetime_value, type: FLOAT64}
-      - {name: active, type: BOOL}
-      - {name: birthday, type: DATE}
-      - {name: balance, type: NUMERIC}
-      - {name: avatar, type: BYTES}
-      - {name: last_seen, type: DATETIME}
-      - {name: prefs, type: JSON}
-    rules:
+%s    rules:
       - {check: range, column: lifetime_value, min: 0}
       - {check: pattern, column: email, pattern: '[^@]+@[^@]+'}
 sinks:
   - {name: files, kind: csv, path: "%s/csv"}
   - {name: lake, kind: parquet, path: "%s/parquet"}
-`, in, dir, path, dir, dir)
+`, in, dir, path, enginetest.CustomerColumns, dir, dir)
 }
 
 // customersCSV has one good row, one of NULLs, and a row per way a value can fail

@@ -63,3 +63,20 @@ func Scalar[T any](t testing.TB, db *sql.DB, q string, args ...any) T {
 	}
 	return v
 }
+
+// CustomerColumns is a spec's declaration of a table of the user's own with a
+// column of every type but GEOGRAPHY (the YAML under a table, indented for it),
+// which the end-to-end tests of each source load.
+const CustomerColumns = `    key: customer_id
+    columns:
+      - {name: customer_id, type: INT64, required: true}
+      - {name: email, type: STRING}
+      - {name: signed_up_at, type: TIMESTAMP}
+      - {name: lifetime_value, type: FLOAT64}
+      - {name: active, type: BOOL}
+      - {name: birthday, type: DATE}
+      - {name: balance, type: NUMERIC}
+      - {name: avatar, type: BYTES}
+      - {name: last_seen, type: DATETIME}
+      - {name: prefs, type: JSON}
+`

@@ -2,14 +2,11 @@ package stages
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
-	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
 // TestFilesSourceFailsOnAWhereItCannotApply: when a table's where: cannot be
@@ -19,26 +16,8 @@ func TestFilesSourceFailsOnAWhereItCannotApply(t *testing.T) {
 	for _, format := range []string{"csv", "parquet"} {
 		t.Run(format, func(t *testing.T) {
 			ctx := context.Background()
-			dir := t.TempDir()
-			in := filepath.Join(dir, "in")
-			if err := os.Mkdir(in, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			src := "version: 1\nname: where\nsource: {kind: files, dir: " + in + ", format: " + format + "}\nwarehouse: {path: " +
-				filepath.Join(dir, "w.duckdb") + "}\ntables: [{name: distribution_centers, where: \"id > 1\"}]\n"
-			s, diags := spec.Load("where.yaml", []byte(src), nil)
-			if diags.HasErrors() {
-				t.Fatal(diags)
-			}
-			plan, diags := spec.Compile(s)
-			if diags.HasErrors() {
-				t.Fatal(diags)
-			}
-			wh, err := warehouse.Open(ctx, s.Warehouse.Path, warehouse.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer wh.Close()
+			plan, wh, in := filesPlan(t, format, "distribution_centers")
+			plan.Tables[0].Where = "id > 1"
 			// Two rows of the model's columns, written by DuckDB in the source's format.
 			table := &plan.Tables[0]
 			cols := table.Model.ColumnNames()

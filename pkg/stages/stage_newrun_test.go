@@ -2,12 +2,7 @@ package stages
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
-
-	"github.com/ecomrun/ecomrun/pkg/spec"
-	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
 // TestNewRunDropsArrowCopiesAKilledRunLeft: the table a run killed inside a
@@ -15,26 +10,7 @@ import (
 // warehouse, and the warehouse's own tables stay.
 func TestNewRunDropsArrowCopiesAKilledRunLeft(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	in := filepath.Join(dir, "in")
-	if err := os.Mkdir(in, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	src := "version: 1\nname: sweep\nsource: {kind: files, dir: " + in + ", format: csv}\nwarehouse: {path: " +
-		filepath.Join(dir, "w.duckdb") + "}\ntables: [{name: users}]\n"
-	s, diags := spec.Load("sweep.yaml", []byte(src), nil)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	plan, diags := spec.Compile(s)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	wh, err := warehouse.Open(ctx, s.Warehouse.Path, warehouse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wh.Close()
+	plan, wh, _ := filesPlan(t, "csv", "users")
 	for _, q := range []string{"CREATE TABLE _ecomrun_arrow_copy_3 AS SELECT 1 AS id", "CREATE TABLE users AS SELECT 1 AS id"} {
 		if err := wh.Exec(ctx, q); err != nil {
 			t.Fatal(err)

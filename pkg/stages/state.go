@@ -92,8 +92,7 @@ func (r *Run) loadBounds(ctx context.Context, fullRefresh func(table string) boo
 		if err != nil {
 			return err
 		}
-		col, _ := t.Model.Column(inc.Cursor)
-		b, err := bound(inc, col.Type, watermark.String)
+		b, err := WatermarkBound(&t, watermark.String)
 		if err != nil {
 			return fmt.Errorf("table %s: stored watermark %q: %w (reset it with apply --full-refresh --tables %s)", t.Name, watermark.String, err, t.Name)
 		}
@@ -104,6 +103,15 @@ func (r *Run) loadBounds(ctx context.Context, fullRefresh func(table string) boo
 
 // watermarkLayout is how DuckDB prints a TIMESTAMPTZ in UTC.
 const watermarkLayout = "2006-01-02 15:04:05.999999-07"
+
+// WatermarkBound is the lower bound of an incremental table's read from its stored
+// watermark: the watermark less the lookback. apply reads from it and plan --predict
+// counts from it.
+func WatermarkBound(t *spec.TablePlan, watermark string) (Bound, error) {
+	inc := t.Incremental
+	col, _ := t.Model.Column(inc.Cursor)
+	return bound(inc, col.Type, watermark)
+}
 
 func bound(inc *spec.Incremental, typ catalog.Type, watermark string) (Bound, error) {
 	b := Bound{Column: inc.Cursor, Type: typ}

@@ -28,43 +28,24 @@ func TestDeclaredTableLoadsFromBigQuery(t *testing.T) {
 				"birthday": nil, "balance": nil, "avatar": nil, "last_seen": nil, "prefs": nil},
 		},
 	}}})
-	for _, read := range []string{"rest"} { // storage cannot follow an endpoint
-		t.Run(read, func(t *testing.T) {
-			dir := t.TempDir()
-			source := fmt.Sprintf("{kind: bigquery, project: %s, dataset: %s.crm, endpoint: %q, read: %s}", testProject, testProject, emu.url, read)
-			plan := compileTables(t, dir, "own", source, `  - name: customers
-    table: customers_v2
-    key: customer_id
-    columns:
-      - {name: customer_id, type: INT64, required: true}
-      - {name: email, type: STRING}
-      - {name: signed_up_at, type: TIMESTAMP}
-      - {name: lifetime_value, type: FLOAT64}
-      - {name: active, type: BOOL}
-      - {name: birthday, type: DATE}
-      - {name: balance, type: NUMERIC}
-      - {name: avatar, type: BYTES}
-      - {name: last_seen, type: DATETIME}
-      - {name: prefs, type: JSON}
-    rules:
-      - {check: range, column: lifetime_value, min: 0}
-`)
-			rep := mustApply(t, plan)
-			tr := rep.Tables[0]
-			if tr.RowsIn != 4 || tr.RowsLoaded != 2 || tr.RowsQuarantined != 2 {
-				t.Fatalf("in %d loaded %d quarantined %d, want 4 = 2 + 2", tr.RowsIn, tr.RowsLoaded, tr.RowsQuarantined)
-			}
-			db := enginetest.OpenReadOnly(t, filepath.Join(dir, "own.duckdb"))
-			got := enginetest.Scalar[string](t, db, `SELECT string_agg(concat_ws('|', customer_id, email, epoch_us(signed_up_at), lifetime_value, active,
+	dir := t.TempDir() // read: rest, as the Storage Read API cannot follow an endpoint
+	source := fmt.Sprintf("{kind: bigquery, project: %s, dataset: %s.crm, endpoint: %q, read: rest}", testProject, testProject, emu.url)
+	plan := compileTables(t, dir, "own", source, "  - name: customers\n    table: customers_v2\n"+enginetest.CustomerColumns+
+		"    rules:\n      - {check: range, column: lifetime_value, min: 0}\n")
+	rep := mustApply(t, plan)
+	tr := rep.Tables[0]
+	if tr.RowsIn != 4 || tr.RowsLoaded != 2 || tr.RowsQuarantined != 2 {
+		t.Fatalf("in %d loaded %d quarantined %d, want 4 = 2 + 2", tr.RowsIn, tr.RowsLoaded, tr.RowsQuarantined)
+	}
+	db := enginetest.OpenReadOnly(t, filepath.Join(dir, "own.duckdb"))
+	got := enginetest.Scalar[string](t, db, `SELECT string_agg(concat_ws('|', customer_id, email, epoch_us(signed_up_at), lifetime_value, active,
 				birthday, balance, decode(avatar), last_seen, prefs), '/' ORDER BY customer_id) FROM main.customers`)
-			if want := "1|a@x.com|1719186115000000|12.5|true|1990-01-02|10.250000000|hello|2024-01-01 10:00:00|{\"a\":1}/2|false"; got != want {
-				t.Errorf("loaded rows:\n got  %s\n want %s", got, want)
-			}
-			got = enginetest.Scalar[string](t, db, `SELECT string_agg(concat_ws('|', customer_id, email, active, birthday, balance, _violations::VARCHAR), '/' ORDER BY email)
+	if want := "1|a@x.com|1719186115000000|12.5|true|1990-01-02|10.250000000|hello|2024-01-01 10:00:00|{\"a\":1}/2|false"; got != want {
+		t.Errorf("loaded rows:\n got  %s\n want %s", got, want)
+	}
+	got = enginetest.Scalar[string](t, db, `SELECT string_agg(concat_ws('|', customer_id, email, active, birthday, balance, _violations::VARCHAR), '/' ORDER BY email)
 				FROM quarantine.customers`)
-			if want := "3|c@x.com|2000-12-31|-3.500000000|[customer_id_unique, range_lifetime_value]/3|d@x.com|[customer_id_unique]"; got != want {
-				t.Errorf("quarantine:\n got  %s\n want %s", got, want)
-			}
-		})
+	if want := "3|c@x.com|2000-12-31|-3.500000000|[customer_id_unique, range_lifetime_value]/3|d@x.com|[customer_id_unique]"; got != want {
+		t.Errorf("quarantine:\n got  %s\n want %s", got, want)
 	}
 }

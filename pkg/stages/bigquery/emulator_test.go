@@ -3,7 +3,6 @@ package bigquery_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -28,17 +27,6 @@ const (
 	testScale   = 0.002
 	testSeed    = 7
 )
-
-// freePort returns a port nothing listens on, as far as anyone can tell.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // emulator is a running emulator loaded with generated thelook data.
 type emulator struct {

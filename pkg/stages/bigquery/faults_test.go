@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ecomrun/ecomrun/internal/loopback"
+
 	"github.com/ecomrun/ecomrun/pkg/engine"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
@@ -139,7 +141,7 @@ func TestPersistentFaultFailsTheTable(t *testing.T) {
 func TestUnreachableEndpointFailsEveryTable(t *testing.T) {
 	t.Parallel() // these wait out backoffs: let them wait together
 	dir := t.TempDir()
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
+	endpoint := fmt.Sprintf("http://127.0.0.1:%d", loopback.FreePort(t))
 	err, rep := applyFails(t, compile(t, dir, "bq", bigquerySource(endpoint, "auto")))
 	errs := extractErrors(rep)
 	if len(errs) != 7 {
