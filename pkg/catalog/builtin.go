@@ -50,6 +50,8 @@ type (
 		Key     string       `yaml:"key"`
 		Columns []declColumn `yaml:"columns"`
 		Rules   []declRule   `yaml:"rules"`
+		// Contract is the model's default contract (see Contract).
+		Contract Contract `yaml:"contract"`
 	}
 	declColumn struct {
 		Name     string `yaml:"name"`
@@ -112,6 +114,7 @@ func build(t declTable) (*Model, error) {
 		cols[i] = Column{Name: c.Name, Type: Type(c.Type), Required: c.Required}
 	}
 	m := NewModel(t.Name, t.Key, cols)
+	m.Contract = t.Contract
 	if _, ok := m.Column(t.Key); !ok {
 		return nil, fmt.Errorf("key %q is not a column", t.Key)
 	}

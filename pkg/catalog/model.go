@@ -74,6 +74,8 @@ type Model struct {
 	Key     string
 	Columns []Column
 	Rules   []rules.Rule
+	// Contract is the model's own word on drift (see Contract.Over); mostly empty.
+	Contract Contract
 }
 
 // Column returns the named column and whether it exists.
@@ -112,4 +114,25 @@ func NewModel(table, key string, columns []Column) *Model {
 		m.Rules[i].Severity = rules.SeverityError
 	}
 	return m
+}
+
+// FromBigQuery is the model type of a BigQuery table's field, by the API's name of
+// its type (INTEGER, FLOAT, BOOLEAN, ... or the standard names); false for a field
+// no model type holds (RECORD, TIME, INTERVAL, RANGE, a repeated field).
+func FromBigQuery(fieldType string, repeated bool) (Type, bool) {
+	if repeated {
+		return "", false
+	}
+	switch fieldType {
+	case "INTEGER", "INT64":
+		return Int64, true
+	case "FLOAT", "FLOAT64":
+		return Float64, true
+	case "BOOLEAN", "BOOL":
+		return Bool, true
+	}
+	if t := Type(fieldType); slices.Contains(Types, t) {
+		return t, true
+	}
+	return "", false
 }

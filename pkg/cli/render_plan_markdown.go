@@ -33,6 +33,9 @@ func printPlanMarkdown(w io.Writer, p *spec.Plan, g graph) {
 		if t.Limit > 0 {
 			reads += fmt.Sprintf(", at most %d rows", t.Limit)
 		}
+		if sp.Source.Kind != "thelook" {
+			reads += "<br>contract: " + mdText(describeContract(t.Contract))
+		}
 		if q, ok := stages.DescribeRead(sp.Source, &t); ok {
 			reads += " (query below)"
 			queries = append(queries, fmt.Sprintf("%s:\n\n%s", code(t.Name), fence("sql", q)))

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/plandiff"
 	"github.com/ecomrun/ecomrun/pkg/rules"
 	"github.com/ecomrun/ecomrun/pkg/spec"
@@ -36,6 +37,7 @@ func printPlan(w io.Writer, p *spec.Plan) {
 	}
 	tt.write(w)
 	printCSVDialects(w, p)
+	printContracts(w, p)
 	fmt.Fprintf(w, "\nStages (%d):\n", len(p.Stages))
 	tt = textTable{indent: "  "}
 	for _, st := range p.Stages {
@@ -70,6 +72,35 @@ func printCSVDialects(w io.Writer, p *spec.Plan) {
 		tt.add(strings.Join(tables[d], ", ")+":", d)
 	}
 	tt.write(w)
+}
+
+// printContracts says what each table does when its source's columns drift from
+// its model, once per contract with the tables that share it. The generator never
+// drifts: nothing to say.
+func printContracts(w io.Writer, p *spec.Plan) {
+	if p.Spec.Source.Kind == "thelook" {
+		return
+	}
+	var order []string
+	tables := map[string][]string{}
+	for _, t := range p.Tables {
+		c := describeContract(t.Contract)
+		if _, seen := tables[c]; !seen {
+			order = append(order, c)
+		}
+		tables[c] = append(tables[c], t.Name)
+	}
+	fmt.Fprintln(w, "\nSchema contract (checked against the source's columns before any row is read):")
+	tt := textTable{indent: "  "}
+	for _, c := range order {
+		tt.add(strings.Join(tables[c], ", ")+":", c)
+	}
+	tt.write(w)
+}
+
+// describeContract is a table's contract as a spec writes it.
+func describeContract(c catalog.Contract) string {
+	return fmt.Sprintf("extra_columns: %s, missing_columns: %s, type_changes: %s", c.ExtraColumns, c.MissingColumns, c.TypeChanges)
 }
 
 // printDiffText shows a plan diff the way people read a code review: + added,

@@ -37,6 +37,7 @@ func printSummary(w io.Writer, r *report.Report) {
 	if len(broken) > 0 {
 		fmt.Fprintf(w, "\nRules broken:\n%s\n", strings.Join(broken, "\n"))
 	}
+	printDrift(w, r)
 	if len(r.Outputs) > 0 {
 		fmt.Fprintln(w, "\nOutputs:")
 		printOutputs(w, r.Outputs)
@@ -90,4 +91,18 @@ func sampleRow(row map[string]string) string {
 		s = s[:197] + "..."
 	}
 	return s
+}
+
+// printDrift names every column on which a source drifted from its model, and
+// what the table's contract did about it.
+func printDrift(w io.Writer, r *report.Report) {
+	var lines []string
+	for _, t := range r.Tables {
+		for _, d := range t.Drift {
+			lines = append(lines, "  "+t.Name+"."+d.String())
+		}
+	}
+	if len(lines) > 0 {
+		fmt.Fprintf(w, "\nSchema drift (the tables' contracts):\n%s\n", strings.Join(lines, "\n"))
+	}
 }

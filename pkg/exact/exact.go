@@ -4,6 +4,7 @@ package exact
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ecomrun/ecomrun/pkg/catalog"
@@ -104,4 +105,38 @@ func FromText(q string, t catalog.Type) string {
 		return fmt.Sprintf("CASE WHEN json_valid(%s) THEN CAST(%s AS JSON) END", q, q)
 	}
 	return q
+}
+
+// FromDuckDB is the model type holding a DuckDB type's values, as init guesses
+// it and extra_columns: evolve takes a column on; STRING for any type without one
+// (TIME, INTERVAL, lists, structs: their text).
+func FromDuckDB(d string) catalog.Type {
+	d = strings.ToUpper(d)
+	switch {
+	case slices.Contains([]string{"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UINTEGER", "USMALLINT", "UTINYINT"}, d):
+		return catalog.Int64
+	case d == "UBIGINT": // up to 20 digits: past INT64, within NUMERIC
+		return catalog.Numeric
+	case d == "DOUBLE" || d == "FLOAT":
+		return catalog.Float64
+	case strings.HasPrefix(d, "DECIMAL"):
+		var p, s int
+		if n, _ := fmt.Sscanf(d, "DECIMAL(%d,%d)", &p, &s); n == 2 && s <= 9 && p-s <= 29 {
+			return catalog.Numeric
+		}
+		return catalog.String
+	case d == "BOOLEAN":
+		return catalog.Bool
+	case d == "DATE":
+		return catalog.Date
+	case d == "TIMESTAMP" || d == "TIMESTAMP_S" || d == "TIMESTAMP_MS":
+		return catalog.Datetime // TIMESTAMP_NS holds nanoseconds, which DATETIME does not: STRING keeps them
+	case d == "TIMESTAMP WITH TIME ZONE" || d == "TIMESTAMPTZ":
+		return catalog.Timestamp
+	case d == "BLOB":
+		return catalog.Bytes
+	case d == "JSON":
+		return catalog.JSON
+	}
+	return catalog.String
 }

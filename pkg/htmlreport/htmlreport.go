@@ -49,6 +49,8 @@ type Table struct {
 	Broken  []Rule
 	Passed  []string
 	Samples []Sample
+	// Drift says, column by column, how the source differed from the model.
+	Drift []string
 }
 
 // Rule is one rule and the rows that broke it.
@@ -122,6 +124,9 @@ func table(t *report.Table, cols []string) Table {
 		}
 	}
 	slices.SortStableFunc(out.Broken, func(a, b Rule) int { return cmp.Compare(b.Rows, a.Rows) })
+	for _, d := range t.Drift {
+		out.Drift = append(out.Drift, d.String())
+	}
 	for _, s := range t.Samples {
 		smp := Sample{Broke: s.Violations}
 		for _, k := range sampleColumns(s.Row, cols) {

@@ -5,6 +5,7 @@ package report
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -39,8 +40,41 @@ type Table struct {
 	RowsQuarantined int64       `json:"rows_quarantined"`
 	RowsDropped     int64       `json:"rows_dropped"`
 	Violations      []Violation `json:"violations"`
+	// Drift is how the source's columns differed from the model, and what the
+	// table's contract did about each (see catalog.Contract).
+	Drift []Drift `json:"drift,omitempty"`
 	// Samples are a few offending rows, for the human summary.
 	Samples []Sample `json:"samples,omitempty"`
+}
+
+// Drift is one column on which the source and the model disagree.
+type Drift struct {
+	Column string `json:"column"`
+	// Change is extra (the source has it, the model does not), missing (the other
+	// way round) or type (the source types it otherwise).
+	Change string `json:"change"`
+	// SourceType and ModelType are the two types, as each side names them.
+	SourceType string `json:"source_type,omitempty"`
+	ModelType  string `json:"model_type,omitempty"`
+	// Action is what the contract did: ignored, evolved (added to the table), null
+	// (loaded as NULL) or cast (converted value by value).
+	Action string `json:"action"`
+}
+
+// String is the drift in words, after its table's name and a dot.
+func (d Drift) String() string {
+	switch d.Change {
+	case "missing":
+		return fmt.Sprintf("%s: missing from the source, loaded as NULL", d.Column)
+	case "type":
+		return fmt.Sprintf("%s: %s in the source, %s in the model: cast value by value", d.Column, d.SourceType, d.ModelType)
+	case "extra":
+		if d.Action == "evolved" {
+			return fmt.Sprintf("%s: not in the model, added to the table as %s", d.Column, d.ModelType)
+		}
+		return fmt.Sprintf("%s: not in the model, not loaded", d.Column)
+	}
+	return fmt.Sprintf("%s: %s, %s", d.Column, d.Change, d.Action)
 }
 
 // Violation counts the rows that broke one rule.

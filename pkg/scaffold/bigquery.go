@@ -98,7 +98,7 @@ func bigQueryTable(ctx context.Context, t *gbq.Table, schema gbq.Schema) (*Table
 		return tb, nil
 	}
 	for _, f := range schema {
-		typ, ok := bigQueryType(f)
+		typ, ok := catalog.FromBigQuery(string(f.Type), f.Repeated)
 		switch {
 		case !IsIdent(f.Name):
 			tb.Notes = append(tb.Notes, fmt.Sprintf("column %s left out: not a lower-case name", f.Name))
@@ -118,38 +118,6 @@ func bigQueryTable(ctx context.Context, t *gbq.Table, schema gbq.Schema) (*Table
 	var err error
 	tb.Key, tb.KeyNote, err = bigQueryKey(ctx, t, tb)
 	return tb, err
-}
-
-// bigQueryType is the spec's name of a schema field's type.
-func bigQueryType(f *gbq.FieldSchema) (catalog.Type, bool) {
-	if f.Repeated {
-		return "", false
-	}
-	switch f.Type {
-	case gbq.IntegerFieldType:
-		return catalog.Int64, true
-	case gbq.FloatFieldType:
-		return catalog.Float64, true
-	case gbq.NumericFieldType:
-		return catalog.Numeric, true
-	case gbq.BooleanFieldType:
-		return catalog.Bool, true
-	case gbq.StringFieldType:
-		return catalog.String, true
-	case gbq.BytesFieldType:
-		return catalog.Bytes, true
-	case gbq.DateFieldType:
-		return catalog.Date, true
-	case gbq.DateTimeFieldType:
-		return catalog.Datetime, true
-	case gbq.TimestampFieldType:
-		return catalog.Timestamp, true
-	case gbq.GeographyFieldType:
-		return catalog.Geography, true
-	case gbq.JSONFieldType:
-		return catalog.JSON, true
-	}
-	return "", false
 }
 
 // bigQueryKey proposes the first of id, <table>_id, <singular>_id that the table

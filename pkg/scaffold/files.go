@@ -199,7 +199,7 @@ func columnTypes(ctx context.Context, db *sql.DB, reader, text string, names, du
 	}
 	var pending []check
 	for i, d := range duck {
-		types[i] = mapDuckDB(d)
+		types[i] = exact.FromDuckDB(d)
 		if text == "" { // Parquet: the column's own type
 			if types[i] == catalog.String && strings.EqualFold(d, "VARCHAR") {
 				pending = append(pending, check{i, []catalog.Type{catalog.Timestamp}})
@@ -291,39 +291,6 @@ func textIs(q string, t catalog.Type) string {
 		return fmt.Sprintf("(regexp_full_match(%s, '%s') OR regexp_full_match(%s, '%s')) AND %s", q, exact.BigQueryUTC, q, zonedPattern, is)
 	}
 	return is
-}
-
-// mapDuckDB is the BigQuery type holding a DuckDB type's values; STRING for any
-// type without one (TIME, INTERVAL, lists, structs: their text).
-func mapDuckDB(d string) catalog.Type {
-	d = strings.ToUpper(d)
-	switch {
-	case slices.Contains([]string{"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UINTEGER", "USMALLINT", "UTINYINT"}, d):
-		return catalog.Int64
-	case d == "UBIGINT": // up to 20 digits: past INT64, within NUMERIC
-		return catalog.Numeric
-	case d == "DOUBLE" || d == "FLOAT":
-		return catalog.Float64
-	case strings.HasPrefix(d, "DECIMAL"):
-		var p, s int
-		if n, _ := fmt.Sscanf(d, "DECIMAL(%d,%d)", &p, &s); n == 2 && s <= 9 && p-s <= 29 {
-			return catalog.Numeric
-		}
-		return catalog.String
-	case d == "BOOLEAN":
-		return catalog.Bool
-	case d == "DATE":
-		return catalog.Date
-	case d == "TIMESTAMP" || d == "TIMESTAMP_S" || d == "TIMESTAMP_MS":
-		return catalog.Datetime // TIMESTAMP_NS holds nanoseconds, which DATETIME does not: STRING keeps them
-	case d == "TIMESTAMP WITH TIME ZONE" || d == "TIMESTAMPTZ":
-		return catalog.Timestamp
-	case d == "BLOB":
-		return catalog.Bytes
-	case d == "JSON":
-		return catalog.JSON
-	}
-	return catalog.String
 }
 
 // findKey proposes the first of id, <table>_id, <singular>_id that the file has

@@ -26,6 +26,7 @@ func check(s *Spec, doc *document) diag.Diagnostics {
 	}
 	c.sinks()
 	c.filesSource()
+	c.contracts()
 	c.paths()
 	c.cycles()
 	return c.diags

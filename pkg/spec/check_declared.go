@@ -1,7 +1,9 @@
 package spec
 
 import (
+	"fmt"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -86,4 +88,18 @@ func typeNames() string {
 		names[i] = string(t)
 	}
 	return strings.Join(names, ", ")
+}
+
+var columnNameRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,127}$`)
+
+// CheckColumnName is nil when a name (lower-cased) may name a column the run adds
+// to a table, as extra_columns: evolve does: an identifier a spec could declare.
+func CheckColumnName(name string) error {
+	switch l := strings.ToLower(name); {
+	case !columnNameRE.MatchString(l):
+		return fmt.Errorf("%q is not an identifier (letters, digits and underscores, at most 128)", name)
+	case reservedColumn(l):
+		return fmt.Errorf("%q is a name ecomrun reserves for columns of its own", name)
+	}
+	return nil
 }

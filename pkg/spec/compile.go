@@ -50,6 +50,7 @@ func planTable(s *Spec, t Table) TablePlan {
 		tp.OnDuplicate = OnDuplicateKeepFirst
 	}
 	tp.MaxBytesBilled = t.MaxBytesBilled
+	tp.Contract = contract(s, t, m)
 	tp.Path, tp.SourceTable = t.Path, t.SourceTable
 	for _, k := range s.Sinks {
 		if len(k.Tables) == 0 || slices.Contains(k.Tables, t.Name) {
@@ -102,4 +103,19 @@ func (p *Plan) tableStages(t TablePlan) []Stage {
 		})
 	}
 	return stages
+}
+
+// contract is a table's schema contract: each key from the first layer that says
+// it, the table, the source, the model, then the default.
+func contract(s *Spec, t Table, m *catalog.Model) catalog.Contract {
+	c := catalog.DefaultContract
+	if m != nil {
+		c = m.Contract.Over(c)
+	}
+	for _, layer := range []*catalog.Contract{s.Source.Contract, t.Contract} {
+		if layer != nil {
+			c = layer.Over(c)
+		}
+	}
+	return c
 }

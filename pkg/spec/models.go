@@ -31,7 +31,11 @@ func declaredModel(t Table) *catalog.Model {
 	for i, c := range t.Columns {
 		cols[i] = catalog.Column{Name: c.Name, Type: catalog.Type(strings.ToUpper(c.Type)), Required: c.Required}
 	}
-	return catalog.NewModel(t.Name, t.Key, cols)
+	m := catalog.NewModel(t.Name, t.Key, cols)
+	if t.Contract != nil {
+		m.Contract = *t.Contract
+	}
+	return m
 }
 
 // Declared reports whether the table declares its own columns.

@@ -33,6 +33,9 @@ type TablePlan struct {
 	// CSV and OnMalformed are the table's own files-source settings (see FilesCSV).
 	CSV         *CSV   `json:"csv,omitempty"`
 	OnMalformed string `json:"on_malformed,omitempty"`
+	// Contract is the table's schema contract, every key decided: the table's over the
+	// source's over the model's over catalog.DefaultContract.
+	Contract catalog.Contract `json:"contract"`
 	// MaxBytesBilled is the table's own cap on its query jobs' bytes (bigquery); 0: the source's.
 	MaxBytesBilled int64 `json:"max_bytes_billed,omitempty"`
 	// Path is the files source's file of the table, SourceTable the bigquery

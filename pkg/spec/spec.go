@@ -3,6 +3,7 @@
 package spec
 
 import (
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/diag"
 	"github.com/ecomrun/ecomrun/pkg/rules"
 )
@@ -44,6 +45,9 @@ type Source struct {
 	CSV *CSV `json:"csv,omitempty"`
 	// OnMalformed is what a record that cannot be parsed does: quarantine (the default) or fail.
 	OnMalformed string `json:"on_malformed,omitempty"`
+
+	// Contract is every table's schema contract (files, bigquery), under each table's own.
+	Contract *catalog.Contract `json:"contract,omitempty"`
 
 	// bigquery.
 	Project     string `json:"project,omitempty"`
@@ -106,6 +110,8 @@ type Table struct {
 	// CSV and OnMalformed override the files source's for this table.
 	CSV         *CSV   `json:"csv,omitempty"`
 	OnMalformed string `json:"on_malformed,omitempty"`
+	// Contract is the table's schema contract, over the source's (files, bigquery).
+	Contract *catalog.Contract `json:"contract,omitempty"`
 	// MaxBytesBilled caps this table's query jobs (bigquery), over the source's; 0: the source's.
 	MaxBytesBilled int64 `json:"max_bytes_billed,omitempty"`
 	// Columns and Key declare the table's model in the spec, for any table; without

@@ -1,8 +1,14 @@
 package stages
 
 import (
+	"context"
 	"fmt"
 	"slices"
+	"strings"
+
+	"github.com/ecomrun/ecomrun/pkg/catalog"
+	"github.com/ecomrun/ecomrun/pkg/exact"
+	"github.com/ecomrun/ecomrun/pkg/spec"
 
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/rules"
@@ -57,4 +63,83 @@ func asideColumns(state *tableState, table string) (columns, join string) {
 	}
 	return fmt.Sprintf(", %s AS _source_file, a._source_line, a._source_text, a._source_values", sqlq.String(state.files.file)),
 		fmt.Sprintf(" LEFT JOIN %s a ON a._row = s.rowid", asideRelation(table))
+}
+
+// ConvertQuery selects each column of model from relation from, converted exactly
+// from the source's type srcType(col) ("" when the source lacks the column: NULL),
+// with the values that do not convert in _ecomrun_aside (column -> original text),
+// for harvestAside. rowExpr, when set, is kept as _ecomrun_pos (a row's place in
+// its file).
+func ConvertQuery(model *catalog.Model, from string, srcType func(catalog.Column) string, rowExpr string) string {
+	var inner, outer, bad, entries []string
+	for i, col := range model.Columns {
+		q := sqlq.Ident(col.Name)
+		st := srcType(col)
+		if st == "" {
+			inner = append(inner, fmt.Sprintf("NULL::%s AS %s", col.Type.DuckDB(), q))
+			outer = append(outer, q)
+			continue
+		}
+		conv, lossless := exact.Convert(q, st, col.Type)
+		if lossless {
+			inner = append(inner, conv+" AS "+q)
+			outer = append(outer, q)
+			continue
+		}
+		text := sqlq.Ident(fmt.Sprintf("_ecomrun_src_%d", i))
+		inner = append(inner, conv+" AS "+q, q+" AS "+text)
+		outer = append(outer, q)
+		b := fmt.Sprintf("(%s IS NOT NULL AND %s IS NULL)", text, q)
+		bad = append(bad, b)
+		entries = append(entries, fmt.Sprintf("CASE WHEN %s THEN {'k': %s, 'v': %s::VARCHAR} END", b, sqlq.String(col.Name), text))
+	}
+	if rowExpr != "" {
+		inner = append(inner, rowExpr+" AS _ecomrun_pos")
+	}
+	aside := "NULL::MAP(VARCHAR, VARCHAR)"
+	if len(bad) > 0 {
+		aside = fmt.Sprintf("CASE WHEN %s THEN map_from_entries(list_filter([%s], e -> e IS NOT NULL)) END",
+			strings.Join(bad, " OR "), strings.Join(entries, ", "))
+	}
+	outer = append(outer, aside+" AS _ecomrun_aside")
+	if rowExpr != "" {
+		outer = append(outer, "_ecomrun_pos")
+	}
+	return fmt.Sprintf("SELECT %s FROM (SELECT %s FROM %s)", strings.Join(outer, ", "), strings.Join(inner, ", "), from)
+}
+
+// harvestAside moves the set-aside values out of staged (a ConvertQuery result)
+// into the aside relation, keyed by the staged row, and drops the helper columns.
+// pos is the SQL of a row's position in its file ("NULL" when unknown).
+func harvestAside(ctx context.Context, exec func(context.Context, ...string) error, staged, aside, pos string) error {
+	err := exec(ctx,
+		fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS SELECT rowid AS _row,
+			list_transform(map_keys(_ecomrun_aside), k -> 'type_' || k) AS _violations, FALSE AS _malformed,
+			%s::BIGINT AS _source_line, NULL::VARCHAR AS _source_text, _ecomrun_aside AS _source_values
+			FROM %s WHERE _ecomrun_aside IS NOT NULL ORDER BY rowid`, aside, pos, staged),
+		fmt.Sprintf("ALTER TABLE %s DROP COLUMN _ecomrun_aside", staged))
+	if err == nil && pos != "NULL" {
+		err = exec(ctx, fmt.Sprintf("ALTER TABLE %s DROP COLUMN _ecomrun_pos", staged))
+	}
+	return err
+}
+
+// SetAside is, for a source other than files, what the files source does as it
+// reads: staged holds a ConvertQuery result, whose values that did not convert are
+// set aside as type_<column>, and quarantined with source (where the rows came
+// from) in _source_file.
+func (run *Run) SetAside(ctx context.Context, t *spec.TablePlan, staged, source string) error {
+	exec := func(ctx context.Context, stmts ...string) error {
+		for _, q := range stmts {
+			if err := run.Warehouse.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := harvestAside(ctx, exec, staged, asideRelation(t.Name), "NULL"); err != nil {
+		return err
+	}
+	run.tables[t.Name].files = &filesState{file: source}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ecomrun/ecomrun/pkg/failpoint"
@@ -51,11 +52,14 @@ func (l *load) Run(ctx context.Context, run *Run) error {
 		}
 		if merge {
 			pk := sqlq.Ident(l.table.Incremental.PrimaryKey)
-			err = exec(ctx, tx,
-				fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT DISTINCT %s FROM %s", changedRelation(name), pk, finished),
-				fmt.Sprintf("DELETE FROM %s WHERE %s IN (SELECT %s FROM %s)", target, pk, pk, finished),
-				fmt.Sprintf("INSERT INTO %s SELECT * FROM %s ORDER BY rowid", target, finished),
-				"DROP TABLE "+finished)
+			err = widen(ctx, tx, target, finished)
+			if err == nil {
+				err = exec(ctx, tx,
+					fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT DISTINCT %s FROM %s", changedRelation(name), pk, finished),
+					fmt.Sprintf("DELETE FROM %s WHERE %s IN (SELECT %s FROM %s)", target, pk, pk, finished),
+					fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM %s ORDER BY rowid", target, finished),
+					"DROP TABLE "+finished)
+			}
 		} else {
 			err = exec(ctx, tx, "DROP TABLE IF EXISTS "+target, fmt.Sprintf("ALTER TABLE %s RENAME TO %s", finished, sqlq.Ident(name)))
 		}
@@ -142,10 +146,15 @@ func (l *load) quarantine(ctx context.Context, tx *sql.Tx, run *Run, valid strin
 		return exec(ctx, tx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM %s ORDER BY rowid", q, rejects))
 	}
 	pk := sqlq.Ident(l.table.Incremental.PrimaryKey)
+	if err := exec(ctx, tx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s AS SELECT * FROM %s LIMIT 0", q, rejects)); err != nil {
+		return err
+	}
+	if err := widen(ctx, tx, q, rejects); err != nil {
+		return err
+	}
 	return exec(ctx, tx,
-		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s AS SELECT * FROM %s LIMIT 0", q, rejects),
 		fmt.Sprintf("DELETE FROM %s WHERE %s::VARCHAR IN (SELECT %s::VARCHAR FROM %s UNION ALL SELECT %s::VARCHAR FROM %s)", q, pk, pk, valid, pk, rejects),
-		fmt.Sprintf("INSERT INTO %s SELECT * FROM %s ORDER BY rowid", q, rejects))
+		fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM %s ORDER BY rowid", q, rejects))
 }
 
 // CheckAccounting fails unless every row in was loaded, quarantined or dropped.
@@ -170,6 +179,44 @@ func exec(ctx context.Context, tx *sql.Tx, stmts ...string) error {
 	for _, s := range stmts {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// widen adds to table each column of from it lacks (a column the contract's
+// extra_columns: evolve took on since the table was made), typed as in from, so
+// that from's rows merge in by name. Rows already there hold NULL in it.
+func widen(ctx context.Context, tx *sql.Tx, table, from string) error {
+	columns := func(rel string) ([][2]string, error) {
+		rows, err := tx.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "+rel+")")
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var cols [][2]string
+		for rows.Next() {
+			var c [2]string
+			if err := rows.Scan(&c[0], &c[1]); err != nil {
+				return nil, err
+			}
+			cols = append(cols, c)
+		}
+		return cols, rows.Err()
+	}
+	have, err := columns(table)
+	if err != nil {
+		return err
+	}
+	want, err := columns(from)
+	if err != nil {
+		return err
+	}
+	for _, c := range want {
+		if !slices.ContainsFunc(have, func(h [2]string) bool { return strings.EqualFold(h[0], c[0]) }) {
+			if err := exec(ctx, tx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", table, sqlq.Ident(c[0]), c[1])); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

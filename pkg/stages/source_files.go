@@ -126,10 +126,7 @@ func (x *filesExtract) csv(ctx context.Context, c spec.CSV, onMalformed string) 
 	if len(d.columns) == 0 { // an empty file: no header, no records
 		d.columns = model
 	}
-	have, err := fileColumns(x.path, d.columns)
-	if err == nil {
-		err = x.missing(have)
-	}
+	drift, err := x.contract(d.columns, func(string) SourceColumn { return SourceColumn{As: catalog.String} })
 	if err != nil {
 		<-done
 		return err
@@ -137,7 +134,7 @@ func (x *filesExtract) csv(ctx context.Context, c spec.CSV, onMalformed string) 
 	rejects, scan := "_ecomrun_csv_rejects_"+x.t.Name, "_ecomrun_csv_scan_"+x.t.Name
 	from := d.reader(x.path, rejects, scan)
 	q, err := x.convert(from, func(col catalog.Column) string {
-		if !have[strings.ToLower(col.Name)] {
+		if drift.Missing[col.Name] {
 			return ""
 		}
 		return "VARCHAR"
@@ -149,6 +146,9 @@ func (x *filesExtract) csv(ctx context.Context, c spec.CSV, onMalformed string) 
 	err = x.exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", x.staged, q))
 	if err == nil {
 		err = x.harvest(ctx, "NULL")
+	}
+	if err == nil && x.t.Contract.TypeChanges == catalog.Fail {
+		err = x.noCasts(ctx)
 	}
 	if err == nil {
 		err = x.malformed(ctx, rejects, onMalformed, d)
@@ -180,19 +180,33 @@ func fileColumns(path string, columns []string) (map[string]bool, error) {
 	return have, nil
 }
 
-// missing fails on model columns the file lacks, unless the model allows them to be
-// NULL (the Kaggle distribution_centers has no distribution_center_geom): those read as NULL.
-func (x *filesExtract) missing(have map[string]bool) error {
-	var missing []string
-	for _, col := range x.t.Model.Columns {
-		if !have[strings.ToLower(col.Name)] && col.Required {
-			missing = append(missing, col.Name)
-		}
+// contract checks the file's columns (names as the file has them; source gives
+// each one's type) against the table's contract before any row is read, and makes
+// the table's model the one the read loads (evolved columns included).
+func (x *filesExtract) contract(names []string, source func(name string) SourceColumn) (*Drift, error) {
+	if _, err := fileColumns(x.path, names); err != nil {
+		return nil, err
 	}
-	if len(missing) > 0 {
-		return fmt.Errorf("%s lacks the columns %s of table %s", x.path, strings.Join(missing, ", "), x.t.Name)
+	cols := make([]SourceColumn, len(names))
+	for i, n := range names {
+		cols[i] = source(n)
+		cols[i].Name = n
 	}
-	return nil
+	return x.run.ApplyContract(x.t, x.path, cols)
+}
+
+// noCasts fails the table on a value that did not convert to its column's type,
+// under contract type_changes: fail, where it would be set aside as type_<column>.
+func (x *filesExtract) noCasts(ctx context.Context) error {
+	var n int64
+	var first sql.NullString
+	err := x.conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*), min_by(map_keys(_source_values)[1] || ' = ' || map_values(_source_values)[1], _row)
+		FROM %s WHERE NOT _malformed`, x.aside)).Scan(&n, &first)
+	if err != nil || n == 0 {
+		return err
+	}
+	return fmt.Errorf("%s: %d rows hold a value that is not of its column's type (first: %s), and table %s's contract says type_changes: fail",
+		x.path, n, first.String, x.t.Name)
 }
 
 // accounted checks the staged rows against the independent count of the file's records.
@@ -211,45 +225,11 @@ func (x *filesExtract) accounted(ctx context.Context, records int64) error {
 }
 
 // convert is the staging query: each model column converted exactly from the file's
-// column (read as srcType(col); "" when the file lacks it), the set-aside values in
-// _ecomrun_aside, and the spec's filter, which never drops a row with a set-aside value.
-// A filter that cannot be written in DuckDB's SQL is an error, never dropped.
+// column (ConvertQuery), and the spec's filter, which never drops a row with a
+// set-aside value. A filter that cannot be written in DuckDB's SQL is an error,
+// never dropped.
 func (x *filesExtract) convert(from string, srcType func(catalog.Column) string, rowExpr string) (string, error) {
-	var inner, outer, bad, entries []string
-	for i, col := range x.t.Model.Columns {
-		q := sqlq.Ident(col.Name)
-		st := srcType(col)
-		if st == "" {
-			inner = append(inner, fmt.Sprintf("NULL::%s AS %s", col.Type.DuckDB(), q))
-			outer = append(outer, q)
-			continue
-		}
-		conv, lossless := exact.Convert(q, st, col.Type)
-		if lossless {
-			inner = append(inner, conv+" AS "+q)
-			outer = append(outer, q)
-			continue
-		}
-		text := sqlq.Ident(fmt.Sprintf("_ecomrun_src_%d", i))
-		inner = append(inner, conv+" AS "+q, q+" AS "+text)
-		outer = append(outer, q)
-		b := fmt.Sprintf("(%s IS NOT NULL AND %s IS NULL)", text, q)
-		bad = append(bad, b)
-		entries = append(entries, fmt.Sprintf("CASE WHEN %s THEN {'k': %s, 'v': %s::VARCHAR} END", b, sqlq.String(col.Name), text))
-	}
-	if rowExpr != "" {
-		inner = append(inner, rowExpr+" AS _ecomrun_pos")
-	}
-	aside := "NULL::MAP(VARCHAR, VARCHAR)"
-	if len(bad) > 0 {
-		aside = fmt.Sprintf("CASE WHEN %s THEN map_from_entries(list_filter([%s], e -> e IS NOT NULL)) END",
-			strings.Join(bad, " OR "), strings.Join(entries, ", "))
-	}
-	outer = append(outer, aside+" AS _ecomrun_aside")
-	if rowExpr != "" {
-		outer = append(outer, "_ecomrun_pos")
-	}
-	q := fmt.Sprintf("SELECT %s FROM (SELECT %s FROM %s)", strings.Join(outer, ", "), strings.Join(inner, ", "), from)
+	q := ConvertQuery(x.t.Model, from, srcType, rowExpr)
 	var where []string
 	w, err := x.t.WhereSQL(sqlexpr.DuckDB)
 	if err != nil {
@@ -271,20 +251,10 @@ func (x *filesExtract) convert(from string, srcType func(catalog.Column) string,
 	return q, nil
 }
 
-// harvest moves the set-aside values out of the staged table into the aside
-// relation, keyed by the staged row, and drops the helper columns. pos is the SQL
-// of a row's position in the file ("NULL" when unknown).
+// harvest moves the set-aside values out of the staged table (harvestAside). pos
+// is the SQL of a row's position in the file ("NULL" when unknown).
 func (x *filesExtract) harvest(ctx context.Context, pos string) error {
-	err := x.exec(ctx,
-		fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS SELECT rowid AS _row,
-			list_transform(map_keys(_ecomrun_aside), k -> 'type_' || k) AS _violations, FALSE AS _malformed,
-			%s::BIGINT AS _source_line, NULL::VARCHAR AS _source_text, _ecomrun_aside AS _source_values
-			FROM %s WHERE _ecomrun_aside IS NOT NULL ORDER BY rowid`, x.aside, pos, x.staged),
-		fmt.Sprintf("ALTER TABLE %s DROP COLUMN _ecomrun_aside", x.staged))
-	if err == nil && pos != "NULL" {
-		err = x.exec(ctx, fmt.Sprintf("ALTER TABLE %s DROP COLUMN _ecomrun_pos", x.staged))
-	}
-	return err
+	return harvestAside(ctx, x.exec, x.staged, x.aside, pos)
 }
 
 // malformed stages each record DuckDB's reader could not parse as a row of NULLs
@@ -376,7 +346,8 @@ func (x *filesExtract) physicalLines(ctx context.Context, rejects string, d csvD
 // the model's converts only values that convert back to themselves.
 func (x *filesExtract) parquet(ctx context.Context) error {
 	from := fmt.Sprintf("read_parquet(%s, file_row_number = true)", sqlq.String(x.path))
-	types := map[string]string{}
+	types := map[string]string{} // by lower-case name
+	var names []string           // as the file has them, in order
 	rows, err := x.conn.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "+from+")")
 	if err != nil {
 		return fmt.Errorf("read %s: %w", x.path, err)
@@ -387,29 +358,31 @@ func (x *filesExtract) parquet(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		if _, dup := types[strings.ToLower(c)]; dup {
-			types[c] = ty // fileColumns reports the pair
-			continue
+		if c == "file_row_number" {
+			continue // the reader's own column, asked for above
 		}
+		names = append(names, c)
 		types[strings.ToLower(c)] = ty
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	var names []string
-	for c := range types {
-		names = append(names, c)
-	}
-	slices.Sort(names)
-	have, err := fileColumns(x.path, names)
-	if err == nil {
-		err = x.missing(have)
-	}
+	drift, err := x.contract(names, func(name string) SourceColumn {
+		ty := types[strings.ToLower(name)]
+		col, ok := x.t.Model.Column(strings.ToLower(name))
+		_, lossless := exact.Convert("c", ty, col.Type)
+		return SourceColumn{Type: ty, As: exact.FromDuckDB(ty), Changed: ok && !lossless}
+	})
 	if err != nil {
 		return err
 	}
-	q, err := x.convert(from, func(col catalog.Column) string { return types[strings.ToLower(col.Name)] }, "file_row_number + 1")
+	q, err := x.convert(from, func(col catalog.Column) string {
+		if drift.Missing[col.Name] {
+			return ""
+		}
+		return types[strings.ToLower(col.Name)]
+	}, "file_row_number + 1")
 	if err != nil {
 		return err
 	}

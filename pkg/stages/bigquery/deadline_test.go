@@ -1,13 +1,14 @@
 package bigquery_test
 
 import (
-	"github.com/ecomrun/ecomrun/internal/silent"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecomrun/ecomrun/internal/silent"
 )
 
 // failsWithin is a generous upper bound for a run against a silent endpoint, whose
@@ -55,7 +56,7 @@ func TestSilentEndpoint(t *testing.T) {
 			errs := extractErrors(rep)
 			for _, tb := range tables {
 				e := errs[tb]
-				for _, want := range []string{"bigquery table " + tb + ": ", "jobs.query at " + endpoint + ": no answer within 10s"} {
+				for _, want := range []string{"bigquery table " + tb + ": ", "tables.get at " + endpoint + ": no answer within 10s"} {
 					if !strings.Contains(e, want) {
 						t.Errorf("%s: error %q lacks %q", tb, e, want)
 					}

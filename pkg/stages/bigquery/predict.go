@@ -26,7 +26,7 @@ func (s *Source) Predict(ctx context.Context, t *spec.TablePlan, b *stages.Bound
 	if err := s.Open(ctx); err != nil {
 		return nil, err
 	}
-	v, err := s.validatedQuery(t, b)
+	v, err := s.validatedQuery(t, b, nil)
 	if err != nil {
 		return nil, err
 	}

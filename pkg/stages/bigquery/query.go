@@ -67,7 +67,11 @@ type tableQuery struct {
 // error at BigQuery, before anything is paid for. GEOGRAPHY is read as WKT text.
 // The spec's where: is pushed down as sqlexpr renders it in GoogleSQL, never as
 // written; the incremental bound b (nil: none) and limit: are parameters.
-func buildQuery(d datasetRef, t *spec.TablePlan, b *stages.Bound) (tableQuery, error) {
+//
+// drift (nil: none known) is what the table's contract made of the dataset's
+// columns: a column the table lacks reads as a typed NULL, and one it types
+// otherwise as its text, which the warehouse side converts value by value.
+func buildQuery(d datasetRef, t *spec.TablePlan, b *stages.Bound, drift *stages.Drift) (tableQuery, error) {
 	if t.Model == nil {
 		return tableQuery{}, fmt.Errorf("table %s has no model", t.Name)
 	}
@@ -79,9 +83,19 @@ func buildQuery(d datasetRef, t *spec.TablePlan, b *stages.Bound) (tableQuery, e
 		if !nameRE.MatchString(c.Name) {
 			return tableQuery{}, fmt.Errorf("table %s: column name %q is not an identifier", t.Name, c.Name)
 		}
-		cols[i] = quote(c.Name)
+		col := quote(c.Name)
+		switch {
+		case drift != nil && drift.Missing[c.Name]:
+			col = fmt.Sprintf("CAST(NULL AS %s)", c.Type)
+		case drift != nil && drift.Changed[c.Name]:
+			cols[i] = fmt.Sprintf("CAST(%s AS STRING) AS %s", col, col)
+			continue
+		}
+		cols[i] = col
 		if text := asText(c.Type); text != "" {
-			cols[i] = fmt.Sprintf("%s AS %s", fmt.Sprintf(text, quote(c.Name)), quote(c.Name))
+			cols[i] = fmt.Sprintf("%s AS %s", fmt.Sprintf(text, col), quote(c.Name))
+		} else if col != quote(c.Name) {
+			cols[i] = col + " AS " + quote(c.Name)
 		}
 	}
 	name := t.Name

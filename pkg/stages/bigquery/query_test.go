@@ -56,7 +56,7 @@ func TestBuildQuery(t *testing.T) {
 			[]gbq.QueryParameter{{Name: "since", Value: int64(41)}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			q, err := buildQuery(d, tc.table, tc.bound)
+			q, err := buildQuery(d, tc.table, tc.bound, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +90,7 @@ func TestBuildQueryRefusesWhere(t *testing.T) {
 		{"EXISTS(SELECT 1 FROM secret)", "subquery"},
 		{"status = 'a\\'' OR EXISTS(SELECT 1 FROM `other.secret.t`) OR status = '\\''", "syntax error"},
 	} {
-		if _, err := buildQuery(d, table("orders", tc.where, 0), nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := buildQuery(d, table("orders", tc.where, 0), nil, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", tc.where, err, tc.want)
 		}
 	}

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
@@ -242,10 +243,10 @@ func (s *Source) Estimate(ctx context.Context, t *spec.TablePlan) (int64, error)
 // extractQuery is the query Extract runs for a table (without an incremental bound).
 func (s *Source) extractQuery(t *spec.TablePlan) (tableQuery, error) {
 	if s.cfg.Validate == ValidateBigQuery {
-		v, err := s.validatedQuery(t, nil)
+		v, err := s.validatedQuery(t, nil, nil)
 		return v.rows, err
 	}
-	return buildQuery(s.dataset, t, nil)
+	return buildQuery(s.dataset, t, nil, nil)
 }
 
 // dryRun asks BigQuery how many bytes a query would scan; the table's
@@ -306,33 +307,45 @@ func (s *Source) Extract(ctx context.Context, run *stages.Run, t *spec.TablePlan
 	}
 	ctx, cancel := readContext(ctx)
 	defer cancel(nil)
+	drift, err := s.contract(ctx, run, t)
+	if err != nil {
+		return false, fmt.Errorf("bigquery table %s: %w", t.Name, reason(ctx, err))
+	}
 	if s.cfg.Validate == ValidateBigQuery {
-		if err := s.extractValidated(ctx, run, t, relation); err != nil {
+		if err := s.extractValidated(ctx, run, t, relation, drift); err != nil {
 			return false, fmt.Errorf("bigquery table %s: %w", t.Name, reason(ctx, err))
 		}
 		return false, nil
 	}
-	reader, err := s.reader(ctx, t, run.Bound(t.Name))
+	read := readModel(t.Model, drift)
+	q, err := buildQuery(s.dataset, t, run.Bound(t.Name), drift)
+	if err != nil {
+		return false, fmt.Errorf("bigquery table %s: %w", t.Name, err)
+	}
+	reader, err := s.readQuery(ctx, t, q, thelook.ArrowSchema(read))
 	if err != nil {
 		return false, fmt.Errorf("bigquery table %s: %w", t.Name, reason(ctx, err))
 	}
 	defer reader.Release()
 	_, err = run.Warehouse.CreateFromArrow(ctx, relation, reader, func(view string) string {
-		return duckdbProjection(t.Model, view) + stableOrder(t.Model)
+		p := duckdbProjection(read, view)
+		if len(drift.Changed) > 0 { // the changed columns' text, converted exactly
+			p = stages.ConvertQuery(t.Model, "("+p+")", func(c catalog.Column) string {
+				if drift.Changed[c.Name] {
+					return "VARCHAR"
+				}
+				return c.Type.DuckDB()
+			}, "")
+		}
+		return p + stableOrder(t.Model)
 	}, false)
+	if err == nil && len(drift.Changed) > 0 {
+		err = run.SetAside(ctx, t, relation, s.dataset.project+"."+s.dataset.dataset+"."+sourceTable(t))
+	}
 	if err != nil {
 		return false, fmt.Errorf("bigquery table %s: %w", t.Name, reason(ctx, err))
 	}
 	return false, nil
-}
-
-// reader starts the table's query and returns its rows as Arrow batches.
-func (s *Source) reader(ctx context.Context, t *spec.TablePlan, b *stages.Bound) (array.RecordReader, error) {
-	q, err := buildQuery(s.dataset, t, b)
-	if err != nil {
-		return nil, err
-	}
-	return s.readQuery(ctx, t, q, thelook.ArrowSchema(t.Model))
 }
 
 // readQuery runs a table's query and returns its rows as Arrow batches: through the

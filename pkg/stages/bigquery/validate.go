@@ -3,6 +3,8 @@ package bigquery
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -40,8 +42,8 @@ type validated struct {
 // cannot be said in one query (the referenced table is incremental, so the
 // warehouse holds rows of earlier runs, or has a limit:, or is not in the plan),
 // it looks in the dataset's table as it is.
-func (s *Source) validatedQuery(t *spec.TablePlan, b *stages.Bound) (validated, error) {
-	q, err := buildQuery(s.dataset, t, b)
+func (s *Source) validatedQuery(t *spec.TablePlan, b *stages.Bound, drift *stages.Drift) (validated, error) {
+	q, err := buildQuery(s.dataset, t, b, drift)
 	if err != nil {
 		return validated{}, err
 	}
@@ -57,7 +59,7 @@ func (s *Source) validatedQuery(t *spec.TablePlan, b *stages.Bound) (validated, 
 			continue
 		}
 		if _, done := loaded[name]; !done {
-			v, err := s.validatedQuery(ref, nil) // the spec refuses cycles
+			v, err := s.validatedQuery(ref, nil, nil) // the spec refuses cycles
 			if err != nil {
 				return validated{}, err
 			}
@@ -100,8 +102,11 @@ func verdictSchema(m *catalog.Model) *arrow.Schema {
 // model's columns, as a local read stages them) and each broken row's verdict into
 // stages.ViolationsRelation, by rowid. Under on_invalid: drop the rejected rows stay
 // in BigQuery and a COUNTIF query counts them and every rule's rows for the report.
-func (s *Source) extractValidated(ctx context.Context, run *stages.Run, t *spec.TablePlan, relation string) error {
-	v, err := s.validatedQuery(t, run.Bound(t.Name))
+func (s *Source) extractValidated(ctx context.Context, run *stages.Run, t *spec.TablePlan, relation string, drift *stages.Drift) error {
+	if len(drift.Changed) > 0 {
+		return fmt.Errorf("the dataset types %s otherwise than the model: under validate: bigquery the rules would see the text; validate: local casts value by value (type_changes: cast), or fix the model's types", strings.Join(slices.Sorted(maps.Keys(drift.Changed)), ", "))
+	}
+	v, err := s.validatedQuery(t, run.Bound(t.Name), drift)
 	if err != nil {
 		return err
 	}
