@@ -17,9 +17,11 @@ import (
 // models and against each other, regular expressions, bounds, and relationship cycles.
 // It reports every problem, and skips values the schema or the interpolation has
 // already reported, so one mistake gives one diagnostic. doc is nil for a Spec built
-// in Go; positions then come from the Pos fields.
-func check(s *Spec, doc *document) diag.Diagnostics {
-	c := &checker{s: s, doc: doc, edges: map[string][]edge{}}
+// in Go; positions then come from the Pos fields. b puts what the spec hands DuckDB
+// before DuckDB (binder); nil leaves that to the run (Compile, after Load has done it).
+func check(s *Spec, doc *document, b *binder) diag.Diagnostics {
+	c := &checker{s: s, doc: doc, edges: map[string][]edge{}, bind: b}
+	c.settings()
 	c.tableNames()
 	for i := range s.Tables {
 		c.table(i)
@@ -41,6 +43,7 @@ type checker struct {
 	// edges are the relationships between tables: a table's validation reads the tables it references.
 	edges map[string][]edge
 	diags diag.Diagnostics
+	bind  *binder // nil: conditions are not bound
 }
 
 // edge is a relationship from one table to another, and where it is written.
@@ -151,6 +154,8 @@ func (c *checker) table(i int) {
 			}
 			if err := rules.CheckCondition(t.Where, m.ColumnNames(), dialect); err != nil {
 				c.report(t.Pos, []any{"tables", i, "where"}, "where is one SQL condition over the table's own columns", "where: %v", err)
+			} else if dialect == sqlexpr.DuckDB { // BigQuery runs the GoogleSQL one
+				c.bindCondition(m, t.Where, t.Pos, []any{"tables", i, "where"}, "where")
 			}
 		}
 	}
@@ -237,14 +242,23 @@ func (c *checker) rule(t *Table, m *catalog.Model, r rules.Rule, at func(string)
 		if _, err := regexp.Compile(r.Pattern); err != nil {
 			c.report(r.Pos, at("pattern"), "patterns use RE2 syntax, as DuckDB's regexp_full_match",
 				"pattern does not compile: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		} else {
+			c.ruleArgs(m, r, at)
 		}
 	case rules.Range, rules.RowCount:
 		if greater(r.Min, r.Max) {
 			c.report(r.Pos, at("min"), "", "min %s is greater than max %s", display(r.Min), display(r.Max))
 		}
+		if r.Check == rules.Range {
+			c.ruleArgs(m, r, at)
+		}
+	case rules.AcceptedValues:
+		c.ruleArgs(m, r, at)
 	case rules.Expression:
 		if err := rules.CheckExpression(r.SQL, m.ColumnNames()); err != nil && r.SQL != "" {
 			c.report(r.Pos, at("sql"), "an expression rule is one boolean SQL condition over the row's own columns", "sql: %v", err)
+		} else if r.SQL != "" && c.rulesInDuckDB() {
+			c.bindCondition(m, r.SQL, r.Pos, at("sql"), "sql")
 		}
 	case rules.Relationship:
 		c.relationship(t, r, at("to"))

@@ -15,7 +15,7 @@ import (
 // Plan relies on (every table has a model, every relationship's table is planned, no
 // cycles); a Spec from Load passes them. It does not change s.
 func Compile(s *Spec) (*Plan, diag.Diagnostics) {
-	if diags := check(s, nil).Sort(); diags.HasErrors() {
+	if diags := check(s, nil, nil).Sort(); diags.HasErrors() {
 		return nil, diags
 	}
 	p := &Plan{Spec: s}

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -150,7 +151,6 @@ source: {kind: thelook}
 warehouse: {path: w}
 tables:
   - name: orders
-    where: 2024-01-01
     rules:
       - {check: range, column: created_at, min: 2019-01-01, max: "2030-01-01T00:00:00Z"}
 `
@@ -159,8 +159,14 @@ tables:
 		t.Fatal(render(diags))
 	}
 	r := s.Tables[0].Rules[0]
-	if s.Tables[0].Where != "2024-01-01" || r.Min != "2019-01-01" || r.Max != "2030-01-01T00:00:00Z" {
-		t.Errorf("where, min, max = %#v, %#v, %#v", s.Tables[0].Where, r.Min, r.Max)
+	if r.Min != "2019-01-01" || r.Max != "2030-01-01T00:00:00Z" {
+		t.Errorf("min, max = %#v, %#v", r.Min, r.Max)
+	}
+	// As a where: the text 2024-01-01 is SQL arithmetic, 2024 - 1 - 1, which DuckDB
+	// types INTEGER: no condition.
+	_, diags = Load("t.yaml", []byte(strings.Replace(src, "    rules:", "    where: 2024-01-01\n    rules:", 1)), noEnv)
+	if got := short(diags); len(got) != 1 || !strings.HasPrefix(got[0], "6:12: where: the condition's type is INTEGER") {
+		t.Errorf("diagnostics %q, want one at 6:12 saying the condition is an INTEGER", got)
 	}
 }
 

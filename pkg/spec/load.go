@@ -110,8 +110,10 @@ func load(file string, src []byte, lookupEnv func(string) (string, bool)) (*Spec
 	if err != nil && !diags.HasErrors() {
 		diags.Errorf(doc.pos(doc.root), "%v", err)
 	}
-	diags = append(diags, s.loadModels(doc)...)
-	diags = append(diags, check(s, doc)...)
+	b := &binder{} // one DuckDB for the spec and its model files, if any needs it
+	defer b.close()
+	diags = append(diags, s.loadModels(doc, b)...)
+	diags = append(diags, check(s, doc, b)...)
 	if diags.HasErrors() {
 		return nil, diags.Sort(), secrets
 	}

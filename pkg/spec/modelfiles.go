@@ -43,7 +43,7 @@ type modelFile struct {
 // model_file and the checks of a declared table, and keeps their tables in
 // s.modelTables. Problems are reported in the model file, at FILE:LINE:COL; a glob
 // that matches nothing is reported at the spec's entry.
-func (s *Spec) loadModels(doc *document) diag.Diagnostics {
+func (s *Spec) loadModels(doc *document, b *binder) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if len(s.Models) == 0 {
 		return nil
@@ -109,7 +109,7 @@ func (s *Spec) loadModels(doc *document) diag.Diagnostics {
 		}
 	}
 	for _, mf := range mfs {
-		diags = append(diags, s.checkModelFile(mf)...)
+		diags = append(diags, s.checkModelFile(mf, b)...)
 	}
 	return diags
 }
@@ -167,12 +167,12 @@ func convertModelFile(doc *document, root *yaml.Node) (any, diag.Diagnostics) {
 // checkModelFile runs a declared table's checks on each table of a model file: its
 // columns, key and rules, at their places in the file. A relationship rule is checked
 // when a spec enables it.
-func (s *Spec) checkModelFile(mf *modelFile) diag.Diagnostics {
+func (s *Spec) checkModelFile(mf *modelFile, b *binder) diag.Diagnostics {
 	sub := &Spec{Source: s.Source, Tables: mf.tables}
 	if sub.Source.Kind == "thelook" {
 		sub.Source.Kind = "" // reported at the spec's table that takes the model
 	}
-	c := &checker{s: sub, doc: mf.doc, edges: map[string][]edge{}}
+	c := &checker{s: sub, doc: mf.doc, edges: map[string][]edge{}, bind: b}
 	for i := range mf.tables {
 		t := &mf.tables[i]
 		c.declaration(i, t)
