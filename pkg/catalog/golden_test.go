@@ -19,6 +19,8 @@ type goldenModel struct {
 	Key     string         `json:"key"`
 	Columns []goldenColumn `json:"columns"`
 	Rules   []goldenRule   `json:"rules"`
+	// Contract is the model's own contract keys, when it has any.
+	Contract *Contract `json:"contract,omitempty"`
 }
 
 type goldenColumn struct {
@@ -57,6 +59,9 @@ func TestModelsGolden(t *testing.T) {
 	for _, name := range Tables {
 		m := Lookup(name)
 		g := goldenModel{Table: m.Table, Key: m.Key}
+		if m.Contract != (Contract{}) {
+			g.Contract = &m.Contract
+		}
 		for _, c := range m.Columns {
 			g.Columns = append(g.Columns, goldenColumn{c.Name, string(c.Type), c.Required})
 		}

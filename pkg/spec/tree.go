@@ -242,6 +242,9 @@ func (c *converter) mapping(n *yaml.Node) map[string]any {
 		}
 		first[k.Value] = n.Content[i]
 		m[k.Value] = c.value(n.Content[i+1])
+		if v := deref(n.Content[i+1]); k.Value == "missing_columns" && v.Tag == "!!null" && v.Value != "" {
+			m[k.Value] = "null" // the policy, written as the issue and the docs write it: null
+		}
 	}
 	return m
 }
