@@ -50,7 +50,9 @@ func planTable(s *Spec, t Table) TablePlan {
 		tp.OnDuplicate = OnDuplicateKeepFirst
 	}
 	tp.MaxBytesBilled = t.MaxBytesBilled
-	tp.Contract = contract(s, t, m)
+	if s.Source.Kind != "thelook" {
+		tp.Contract = contract(s, t, m)
+	}
 	tp.Path, tp.SourceTable = t.Path, t.SourceTable
 	for _, k := range s.Sinks {
 		if len(k.Tables) == 0 || slices.Contains(k.Tables, t.Name) {

@@ -34,8 +34,9 @@ type TablePlan struct {
 	CSV         *CSV   `json:"csv,omitempty"`
 	OnMalformed string `json:"on_malformed,omitempty"`
 	// Contract is the table's schema contract, every key decided: the table's over the
-	// source's over the model's over catalog.DefaultContract.
-	Contract catalog.Contract `json:"contract"`
+	// source's over the model's over catalog.DefaultContract; zero for the generator,
+	// whose columns never drift.
+	Contract catalog.Contract `json:"contract,omitzero"`
 	// MaxBytesBilled is the table's own cap on its query jobs' bytes (bigquery); 0: the source's.
 	MaxBytesBilled int64 `json:"max_bytes_billed,omitempty"`
 	// Path is the files source's file of the table, SourceTable the bigquery
