@@ -116,6 +116,11 @@ func TestNumberInterpolation(t *testing.T) {
 		{name: "numbers from env", env: map[string]string{"SCALE": "2", "SEED": "7"},
 			source: "\n  kind: thelook\n  scale: ${SCALE:-0.1}\n  seed: ${SEED}", scale: 2, seed: 7},
 		{name: "float", env: map[string]string{"SCALE": "1.5"}, source: "\n  kind: thelook\n  scale: ${SCALE}", scale: 1.5},
+		// YAML 1.2 reads 1e-3 as a float, though it has no dot.
+		{name: "exponent", source: "\n  kind: thelook\n  scale: 1e-3", scale: 0.001},
+		{name: "exponent from env", env: map[string]string{"SCALE": "2E-2"}, source: "\n  kind: thelook\n  scale: ${SCALE}", scale: 0.02},
+		{name: "quoted exponent stays a string", source: "\n  kind: thelook\n  scale: '1e-3'", errs: []string{"4:10: scale: got string, want number"}},
+		{name: "hex and tagged numbers", source: "\n  kind: thelook\n  scale: !!float 1\n  seed: 0x10", scale: 1, seed: 16},
 		{name: "quoted stays a string", env: map[string]string{"SEED": "7"},
 			source: "\n  kind: thelook\n  seed: \"${SEED}\"", errs: []string{"4:9: seed: got string, want integer"}},
 		{name: "tagged stays a string", env: map[string]string{"SEED": "7"},
