@@ -54,9 +54,18 @@ func interpolate(doc *document, lookupEnv func(string) (string, bool)) (diag.Dia
 
 var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// maxNesting bounds how deep references nest in defaults, ${A:-${B:-${C:-x}}} being
+// three: each level scans the text of the levels inside it again.
+const maxNesting = 100
+
 // expand interpolates one scalar's text. As in a shell, ${VAR:-default} takes the
-// default when VAR is unset or empty. The problems carry no position yet.
+// default when VAR is unset or empty, and the default may hold references itself, to
+// maxNesting levels. The problems carry no position yet.
 func expand(s string, lookupEnv func(string) (string, bool)) (string, []diag.Diagnostic) {
+	return expandAt(s, lookupEnv, 1)
+}
+
+func expandAt(s string, lookupEnv func(string) (string, bool), depth int) (string, []diag.Diagnostic) {
 	var b strings.Builder
 	var problems []diag.Diagnostic
 	problem := func(detail, format string, args ...any) {
@@ -74,6 +83,9 @@ func expand(s string, lookupEnv func(string) (string, bool)) (string, []diag.Dia
 		case strings.HasPrefix(s, "$$"):
 			b.WriteByte('$')
 			s = s[2:]
+		case strings.HasPrefix(s, "${") && depth > maxNesting:
+			problem("nest fewer defaults", "variable references nested more than %d deep", maxNesting)
+			return b.String(), problems
 		case strings.HasPrefix(s, "${"):
 			end := closingBrace(s)
 			if end < 0 {
@@ -90,7 +102,7 @@ func expand(s string, lookupEnv func(string) (string, bool)) (string, []diag.Dia
 			switch v, ok := lookupEnv(name); {
 			case hasDefault && v == "":
 				// The default may itself hold references, ${A:-${B:-x}}: expanded only when taken.
-				text, more := expand(def, lookupEnv)
+				text, more := expandAt(def, lookupEnv, depth+1)
 				b.WriteString(text)
 				problems = append(problems, more...)
 			case ok:

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -38,6 +39,19 @@ func TestExpand(t *testing.T) {
 		{in: "${MISSING:-a$$b}", want: "a$b"},
 		{in: "${MISSING:-${B:-y}-${A}}", want: "two-1"},
 		{in: "${MISSING:-${B:-y}", want: "", problems: []string{`unclosed variable reference "${MISSING:-${B:-y}"`}},
+		// To any depth: the first variable set wins, else the innermost default.
+		{in: "${M1:-${M2:-${M3:-deep}}}", want: "deep"},
+		{in: "${M1:-${M2:-${B:-deep}}}", want: "two"},
+		{in: "${EMPTY:-${M1:-${A:-x}}}", want: "1"},
+		{in: "${M1:-${M2:-${M3}}}", want: "", problems: []string{"variable M3 is not set"}},
+		{in: "${M1:-${M2:-${1X}}}", want: "", problems: []string{`"${1X}" is not a variable reference`}},
+		{in: "${A:-${1X}}", want: "1"}, // a default not taken is not read
+		{in: "${M1:-${M2:-x}/y}/z", want: "x/y/z"},
+		{in: "${M1:-${M2:-x}", want: "", problems: []string{`unclosed variable reference "${M1:-${M2:-x}"`}},
+		{in: "${M1:-x}}", want: "x}"},
+		{in: nested(100, "${M:-", "x"), want: "x"},
+		{in: nested(100, "${M:-", "${M:-x}"), want: "", problems: []string{"variable references nested more than 100 deep"}},
+		{in: nested(100, "${M:-", "x$$y"), want: "x$y"}, // $$ is no reference
 	} {
 		got, problems := expand(tc.in, env)
 		var msgs []string
@@ -48,6 +62,11 @@ func TestExpand(t *testing.T) {
 			t.Errorf("expand(%q) = %q, %q; want %q, %q", tc.in, got, msgs, tc.want, tc.problems)
 		}
 	}
+}
+
+// nested is inner inside n levels of open ("${M:-"), each closed.
+func nested(n int, open, inner string) string {
+	return strings.Repeat(open, n) + inner + strings.Repeat("}", n)
 }
 
 // spec wraps a source block and a warehouse path into an otherwise valid spec.
@@ -87,6 +106,36 @@ func TestInterpolation(t *testing.T) {
 				t.Errorf("path = %q, want %q", s.Warehouse.Path, tc.want)
 			}
 		})
+	}
+}
+
+// TestNestedDefaults: a nested default loads as the first variable set gives it, and
+// a reference left open inside one is refused at the value.
+func TestNestedDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"outer set", map[string]string{"OUT": "/o", "DIR": "/d"}, "/o/w.duckdb"},
+		{"inner set", map[string]string{"DIR": "/d"}, "/d/w.duckdb"},
+		{"outer empty", map[string]string{"OUT": "", "DIR": "/d"}, "/d/w.duckdb"},
+		{"neither", nil, "out/w.duckdb"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, diags := Load("t.yaml", []byte(specWith("{kind: thelook}", "${OUT:-${DIR:-out}}/w.duckdb")), envOf(tc.env))
+			if len(diags) > 0 {
+				t.Fatal(render(diags))
+			}
+			if s.Warehouse.Path != tc.want {
+				t.Errorf("path = %q, want %q", s.Warehouse.Path, tc.want)
+			}
+		})
+	}
+	_, diags := Load("t.yaml", []byte(specWith("{kind: thelook}", "${OUT:-${DIR:-out}/w.duckdb")), noEnv)
+	want := []string{`4:9: unclosed variable reference "${OUT:-${DIR:-out}/w.duckdb"`}
+	if got := short(diags); !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
 
