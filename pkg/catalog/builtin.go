@@ -4,9 +4,10 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"math"
 	"slices"
 
-	"gopkg.in/yaml.v3"
+	"github.com/goccy/go-yaml"
 
 	"github.com/ecomrun/ecomrun/pkg/rules"
 )
@@ -77,8 +78,7 @@ type (
 // types or checks, unnamed or repeated rules and references to undeclared columns
 // are errors.
 func parse(b []byte) ([]*Model, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
+	dec := yaml.NewDecoder(bytes.NewReader(b), yaml.DisallowUnknownField())
 	var f declFile
 	if err := dec.Decode(&f); err != nil {
 		return nil, err
@@ -119,8 +119,11 @@ func build(t declTable) (*Model, error) {
 		return nil, fmt.Errorf("key %q is not a column", t.Key)
 	}
 	for _, d := range t.Rules {
+		for i := range d.Values {
+			d.Values[i] = whole(d.Values[i])
+		}
 		r := rules.Rule{Name: d.Name, Check: d.Check, Severity: d.Severity, Column: d.Column, Values: d.Values,
-			Min: d.Min, Max: d.Max, Pattern: d.Pattern, SQL: d.SQL, To: d.To, Optional: d.Optional, Builtin: true}
+			Min: whole(d.Min), Max: whole(d.Max), Pattern: d.Pattern, SQL: d.SQL, To: d.To, Optional: d.Optional, Builtin: true}
 		if r.Severity == "" {
 			r.Severity = rules.SeverityError
 		}
@@ -130,6 +133,22 @@ func build(t declTable) (*Model, error) {
 		m.Rules = append(m.Rules, r)
 	}
 	return m, nil
+}
+
+// whole makes a whole number an int, as a spec's rules have them (the decoder gives
+// uint64 or int64).
+func whole(v any) any {
+	switch n := v.(type) {
+	case uint64:
+		if n <= math.MaxInt {
+			return int(n)
+		}
+	case int64:
+		if n >= math.MinInt && n <= math.MaxInt {
+			return int(n)
+		}
+	}
+	return v
 }
 
 func checkRule(m *Model, r rules.Rule) error {

@@ -10,8 +10,8 @@ import (
 func TestParseRejects(t *testing.T) {
 	const table = "tables:\n  - name: t\n    key: id\n    columns:\n      - {name: id, type: INT64, required: true}\n"
 	for _, tc := range []struct{ name, yaml, want string }{
-		{"syntax", "tables: [", "did not find"},
-		{"unknown key", "tables:\n  - name: t\n    colums: []\n", "field colums not found"},
+		{"syntax", "tables: [", "sequence end token ']' not found"},
+		{"unknown key", "tables:\n  - name: t\n    colums: []\n", `unknown field "colums"`},
 		{"no tables", "tables: []\n", "no tables"},
 		{"no columns", "tables:\n  - name: t\n    key: id\n", "no columns"},
 		{"twice", table + table[len("tables:\n"):], "declared twice"},
@@ -44,16 +44,18 @@ func TestParseDeclaration(t *testing.T) {
       - {name: n, type: FLOAT64}
     rules:
       - {name: n_range, check: range, column: n, min: 0.5, severity: warn}
+      - {name: id_range, check: range, column: id, min: -1, max: 10}
+      - {name: id_known, check: accepted_values, column: id, values: [1, 2]}
       - {name: n_references, check: relationship, column: n, to: u.n, optional: true}
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := ms[0]
-	if len(m.Rules) != 4 {
+	if len(m.Rules) != 6 {
 		t.Fatalf("rules %+v", m.Rules)
 	}
-	for i, want := range []string{"id_not_null", "id_unique", "n_range", "n_references"} {
+	for i, want := range []string{"id_not_null", "id_unique", "n_range", "id_range", "id_known", "n_references"} {
 		if r := m.Rules[i]; r.Name != want || !r.Builtin {
 			t.Errorf("rule %d is %+v, want %s, built-in", i, r, want)
 		}
@@ -61,7 +63,14 @@ func TestParseDeclaration(t *testing.T) {
 	if r := m.Rules[2]; r.Severity != "warn" || r.Min != 0.5 || r.Optional {
 		t.Errorf("n_range is %+v", r)
 	}
-	if r := m.Rules[3]; r.Severity != "error" || !r.Optional || r.To != "u.n" {
+	// Whole numbers are ints, as in a spec's rules (the decoder gives int64 or uint64).
+	if r := m.Rules[3]; r.Min != -1 || r.Max != 10 {
+		t.Errorf("id_range bounds are %#v, %#v; want int -1, 10", r.Min, r.Max)
+	}
+	if r := m.Rules[4]; len(r.Values) != 2 || r.Values[0] != 1 || r.Values[1] != 2 {
+		t.Errorf("id_known values are %#v, want int 1, 2", r.Values)
+	}
+	if r := m.Rules[5]; r.Severity != "error" || !r.Optional || r.To != "u.n" {
 		t.Errorf("n_references is %+v", r)
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/ecomrun/ecomrun/pkg/diag"
 )
 
@@ -18,8 +16,7 @@ import (
 //
 // A plain (unquoted, untagged) scalar takes the type its new text would have had if
 // written out: scale: ${SCALE:-0.1} is the number 0.1. A quoted or tagged one stays a
-// string. Unquoted dates are made strings too: the spec has no timestamp type, and the
-// schema validator rejects Go's time.Time.
+// string. Unquoted dates are strings already: the parser has no timestamp type.
 //
 // It also returns the variables interpolated into a secret key's value (a token):
 // their values are secrets wherever else they appear.
@@ -32,7 +29,7 @@ func interpolate(doc *document, lookupEnv func(string) (string, bool)) (diag.Dia
 		}
 		return lookupEnv(name)
 	}
-	doc.eachScalar(func(n *yaml.Node, key string) {
+	doc.eachScalar(func(n *node, key string) {
 		if strings.Contains(n.Value, "$") {
 			lookup := lookupEnv
 			if secretKeys[key] {
@@ -46,13 +43,10 @@ func interpolate(doc *document, lookupEnv func(string) (string, bool)) (diag.Dia
 			}
 			if text != n.Value {
 				n.Value = text
-				if n.Style == 0 {
+				if n.Plain {
 					n.Tag = resolveTag(text)
 				}
 			}
-		}
-		if n.Tag == "!!timestamp" {
-			n.Tag = "!!str"
 		}
 	})
 	return diags, secretVars
@@ -60,9 +54,18 @@ func interpolate(doc *document, lookupEnv func(string) (string, bool)) (diag.Dia
 
 var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// maxNesting bounds how deep references nest in defaults, ${A:-${B:-${C:-x}}} being
+// three: each level scans the text of the levels inside it again.
+const maxNesting = 100
+
 // expand interpolates one scalar's text. As in a shell, ${VAR:-default} takes the
-// default when VAR is unset or empty. The problems carry no position yet.
+// default when VAR is unset or empty, and the default may hold references itself, to
+// maxNesting levels. The problems carry no position yet.
 func expand(s string, lookupEnv func(string) (string, bool)) (string, []diag.Diagnostic) {
+	return expandAt(s, lookupEnv, 1)
+}
+
+func expandAt(s string, lookupEnv func(string) (string, bool), depth int) (string, []diag.Diagnostic) {
 	var b strings.Builder
 	var problems []diag.Diagnostic
 	problem := func(detail, format string, args ...any) {
@@ -80,6 +83,9 @@ func expand(s string, lookupEnv func(string) (string, bool)) (string, []diag.Dia
 		case strings.HasPrefix(s, "$$"):
 			b.WriteByte('$')
 			s = s[2:]
+		case strings.HasPrefix(s, "${") && depth > maxNesting:
+			problem("nest fewer defaults", "variable references nested more than %d deep", maxNesting)
+			return b.String(), problems
 		case strings.HasPrefix(s, "${"):
 			end := closingBrace(s)
 			if end < 0 {
@@ -96,7 +102,7 @@ func expand(s string, lookupEnv func(string) (string, bool)) (string, []diag.Dia
 			switch v, ok := lookupEnv(name); {
 			case hasDefault && v == "":
 				// The default may itself hold references, ${A:-${B:-x}}: expanded only when taken.
-				text, more := expand(def, lookupEnv)
+				text, more := expandAt(def, lookupEnv, depth+1)
 				b.WriteString(text)
 				problems = append(problems, more...)
 			case ok:
@@ -131,18 +137,12 @@ func closingBrace(s string) int {
 	return -1
 }
 
-// resolveTag is the tag YAML gives text written as a plain scalar. yaml.v3 does not
-// export its resolver, so the text is parsed as a document of its own; anything that
-// is not then one plain scalar with the same text (a list, a comment, an alias) stays
-// a string, and so does an empty result, which YAML would read as null.
+// resolveTag is the tag YAML gives text written as a plain scalar. Anything that is
+// not then one plain scalar with the same text (a list, a comment, an alias) stays a
+// string, and so does an empty result, which YAML would read as null.
 func resolveTag(text string) string {
-	var doc yaml.Node
-	if text == "" || yaml.Unmarshal([]byte(text), &doc) != nil || len(doc.Content) != 1 {
-		return "!!str"
+	if tag := scalarTag(plainScalar(text)); tag != "" && tag != "!!merge" {
+		return tag
 	}
-	n := doc.Content[0]
-	if n.Kind != yaml.ScalarNode || n.Style != 0 || n.Value != text {
-		return "!!str"
-	}
-	return n.Tag
+	return "!!str"
 }

@@ -39,6 +39,19 @@ func TestExpand(t *testing.T) {
 		{in: "${MISSING:-a$$b}", want: "a$b"},
 		{in: "${MISSING:-${B:-y}-${A}}", want: "two-1"},
 		{in: "${MISSING:-${B:-y}", want: "", problems: []string{`unclosed variable reference "${MISSING:-${B:-y}"`}},
+		// To any depth: the first variable set wins, else the innermost default.
+		{in: "${M1:-${M2:-${M3:-deep}}}", want: "deep"},
+		{in: "${M1:-${M2:-${B:-deep}}}", want: "two"},
+		{in: "${EMPTY:-${M1:-${A:-x}}}", want: "1"},
+		{in: "${M1:-${M2:-${M3}}}", want: "", problems: []string{"variable M3 is not set"}},
+		{in: "${M1:-${M2:-${1X}}}", want: "", problems: []string{`"${1X}" is not a variable reference`}},
+		{in: "${A:-${1X}}", want: "1"}, // a default not taken is not read
+		{in: "${M1:-${M2:-x}/y}/z", want: "x/y/z"},
+		{in: "${M1:-${M2:-x}", want: "", problems: []string{`unclosed variable reference "${M1:-${M2:-x}"`}},
+		{in: "${M1:-x}}", want: "x}"},
+		{in: nested(100, "${M:-", "x"), want: "x"},
+		{in: nested(100, "${M:-", "${M:-x}"), want: "", problems: []string{"variable references nested more than 100 deep"}},
+		{in: nested(100, "${M:-", "x$$y"), want: "x$y"}, // $$ is no reference
 	} {
 		got, problems := expand(tc.in, env)
 		var msgs []string
@@ -49,6 +62,11 @@ func TestExpand(t *testing.T) {
 			t.Errorf("expand(%q) = %q, %q; want %q, %q", tc.in, got, msgs, tc.want, tc.problems)
 		}
 	}
+}
+
+// nested is inner inside n levels of open ("${M:-"), each closed.
+func nested(n int, open, inner string) string {
+	return strings.Repeat(open, n) + inner + strings.Repeat("}", n)
 }
 
 // spec wraps a source block and a warehouse path into an otherwise valid spec.
@@ -91,6 +109,36 @@ func TestInterpolation(t *testing.T) {
 	}
 }
 
+// TestNestedDefaults: a nested default loads as the first variable set gives it, and
+// a reference left open inside one is refused at the value.
+func TestNestedDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"outer set", map[string]string{"OUT": "/o", "DIR": "/d"}, "/o/w.duckdb"},
+		{"inner set", map[string]string{"DIR": "/d"}, "/d/w.duckdb"},
+		{"outer empty", map[string]string{"OUT": "", "DIR": "/d"}, "/d/w.duckdb"},
+		{"neither", nil, "out/w.duckdb"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, diags := Load("t.yaml", []byte(specWith("{kind: thelook}", "${OUT:-${DIR:-out}}/w.duckdb")), envOf(tc.env))
+			if len(diags) > 0 {
+				t.Fatal(render(diags))
+			}
+			if s.Warehouse.Path != tc.want {
+				t.Errorf("path = %q, want %q", s.Warehouse.Path, tc.want)
+			}
+		})
+	}
+	_, diags := Load("t.yaml", []byte(specWith("{kind: thelook}", "${OUT:-${DIR:-out}/w.duckdb")), noEnv)
+	want := []string{`4:9: unclosed variable reference "${OUT:-${DIR:-out}/w.duckdb"`}
+	if got := short(diags); !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
 func TestUnsetVariable(t *testing.T) {
 	src := specWith("{kind: thelook}", "${OUT}/ecom.duckdb")
 	s, diags := Load("t.yaml", []byte(src), noEnv)
@@ -117,6 +165,11 @@ func TestNumberInterpolation(t *testing.T) {
 		{name: "numbers from env", env: map[string]string{"SCALE": "2", "SEED": "7"},
 			source: "\n  kind: thelook\n  scale: ${SCALE:-0.1}\n  seed: ${SEED}", scale: 2, seed: 7},
 		{name: "float", env: map[string]string{"SCALE": "1.5"}, source: "\n  kind: thelook\n  scale: ${SCALE}", scale: 1.5},
+		// YAML 1.2 reads 1e-3 as a float, though it has no dot.
+		{name: "exponent", source: "\n  kind: thelook\n  scale: 1e-3", scale: 0.001},
+		{name: "exponent from env", env: map[string]string{"SCALE": "2E-2"}, source: "\n  kind: thelook\n  scale: ${SCALE}", scale: 0.02},
+		{name: "quoted exponent stays a string", source: "\n  kind: thelook\n  scale: '1e-3'", errs: []string{"4:10: scale: got string, want number"}},
+		{name: "hex and tagged numbers", source: "\n  kind: thelook\n  scale: !!float 1\n  seed: 0x10", scale: 1, seed: 16},
 		{name: "quoted stays a string", env: map[string]string{"SEED": "7"},
 			source: "\n  kind: thelook\n  seed: \"${SEED}\"", errs: []string{"4:9: seed: got string, want integer"}},
 		{name: "tagged stays a string", env: map[string]string{"SEED": "7"},

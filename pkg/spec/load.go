@@ -83,7 +83,7 @@ func load(file string, src []byte, lookupEnv func(string) (string, bool)) (*Spec
 	if diags.HasErrors() {
 		// A syntax error's diagnostic quotes its source line, which may be a token's:
 		// the secrets come from the text, and from the tree when one was parsed
-		// (the error is in a second document).
+		// (the file holds a second document, or an alias names no anchor).
 		secrets := rawSecrets(file, src, lookupEnv)
 		if doc != nil {
 			_, vars := interpolate(doc, lookupEnv)

@@ -163,6 +163,27 @@ func TestFiveMistakesFiveDiagnostics(t *testing.T) {
 	}
 }
 
+// laughs is a small file whose aliases expand to a million values.
+var laughs = `a: &a [x, x, x, x, x, x, x, x, x, x]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]
+`
+
+// manyKeys is a mapping of 10001 keys, nested in another.
+var manyKeys = func() string {
+	var b strings.Builder
+	b.WriteString("outer:\n")
+	for i := range 10001 {
+		fmt.Fprintf(&b, "  k%d: 1\n", i)
+	}
+	return b.String()
+}()
+
+// TestYAMLProblems: each problem with the YAML itself is one diagnostic at the line
+// and column of its token, or of the first character that cannot be in a YAML file.
 func TestYAMLProblems(t *testing.T) {
 	for _, tc := range []struct {
 		name, src string
@@ -170,16 +191,35 @@ func TestYAMLProblems(t *testing.T) {
 	}{
 		{"empty", "", []string{"1:1: the file is empty: a spec needs version, source, warehouse and tables"}},
 		{"only a comment", "# nothing\n", []string{"1:1: the file is empty: a spec needs version, source, warehouse and tables"}},
-		{"scanner error", "version: 1\nname: @x\n", []string{"2:1: found character that cannot start any token"}},
-		{"scanner error on a later line", "version: 1\n  bad: indent\n", []string{"2:3: mapping values are not allowed in this context"}},
-		{"parser error", "version: 1\nname: x\nsource: {kind: thelook\n", []string{"3:1: did not find expected ',' or '}'"}},
-		{"parser error in a sequence", "version: 1\nname: x\n- y\n", []string{"3:1: did not find expected key"}},
+		{"scanner error", "version: 1\nname: @x\n", []string{"2:7: '@' is a reserved character"}},
+		// The scalar "1 bad" runs on to line 2; the colon that makes it a key is the error.
+		{"scanner error on a later line", "version: 1\n  bad: indent\n", []string{"2:6: mapping value is not allowed in this context"}},
+		{"mis-indented key", "source:\n  kind: thelook\n   scale: 1\n", []string{"3:9: mapping value is not allowed in this context"}},
+		{"parser error", "version: 1\nname: x\nsource: {kind: thelook\n", []string{"3:9: could not find flow mapping end token '}'"}},
+		{"parser error in a sequence", "version: 1\nname: x\n- y\n", []string{"3:1: non-map value is specified"}},
 		{"two documents", "version: 1\n---\nversion: 1\n", []string{"2:1: a spec file holds one YAML document; remove the second one"}},
+		{"a directive is no document", "%YAML 1.2\n---\nversion: 1\nversion: 2\n", []string{`4:1: duplicate key "version" (first at line 3)`}},
 		{"duplicate key", "version: 1\nversion: 1\n", []string{`2:1: duplicate key "version" (first at line 1)`}},
+		{"byte order mark", "\uFEFFversion: 1\r\nversion: 1\r\n", []string{`2:1: duplicate key "version" (first at line 1)`}},
 		{"merge key", "a: &x {b: 1}\nc:\n  <<: *x\n", []string{"3:3: merge keys (<<) are not supported: write the keys out, or alias a whole value"}},
-		{"complex key", "? [a]\n: b\n", []string{"1:3: a key must be a plain name, not a list or mapping"}},
-		{"alias cycle", "a: &a [*a]\n", []string{"1:8: the spec expands to more than 100000 values through its aliases"}},
+		{"complex key", "a: &m {x: 1}\n*m : b\n", []string{"2:1: a key must be a plain name, not a list or mapping"}},
+		{"complex key in flow", "{[a]: b}\n", []string{"1:5: found an invalid key for this map"}},
+		{"tab indenting", "version: 1\nsource:\n  kind: thelook\n\tscale: 1\n", []string{"4:1: found a tab character where an indentation space is expected"}},
+		{"tab in a block scalar", "name: |\n  x\n\ty\n", []string{"3:1: found a tab character where an indentation space is expected"}},
+		{"unknown alias", "version: 1\nname: *nope\n", []string{"2:7: unknown alias *nope: no anchor &nope before it"}},
+		{"alias before its anchor", "a: *x\nb: &x 1\n", []string{"1:4: unknown alias *x: no anchor &x before it"}},
+		{"alias cycle", "a: &a [*a]\n", []string{"1:8: alias *a is inside the value anchored &a: a value cannot hold itself"}},
+		{"billion laughs", laughs, []string{"1:32: the spec expands to more than 100000 values through its aliases"}},
 		{"bad explicit tag", "version: !!int one\n", []string{`1:10: cannot read "one" as !!int`}},
+		{"invalid UTF-8", "version: 1\nname: caf\xc3\n", []string{"2:10: invalid UTF-8: byte 0xc3"}},
+		{"invalid UTF-8 after wide characters", "name: \"ééé\xff\"\n", []string{"1:11: invalid UTF-8: byte 0xff"}},
+		{"control character", "version: 1\nname: a\x1b[31m\n", []string{"2:8: control character U+001B is not allowed in YAML"}},
+		{"binary", "# a picture\n\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", []string{"2:1: not a YAML text: byte 0x89 here, and NUL bytes in the file, as in a binary file"}},
+		{"NUL bytes", "version: 1\nname: a\x00b\n", []string{"2:8: not a YAML text: control character U+0000 here, and NUL bytes in the file, as in a binary file"}},
+		{"UTF-16", "\xff\xfev\x00e\x00", []string{"1:1: not a YAML text that ecomrun reads: the file is UTF-16"}},
+		{"nested too deep", strings.Repeat("[", 1001), []string{"1:1001: values nested more than 1000 levels deep"}},
+		{"nested too deep in blocks", strings.Repeat("- ", 1001) + "x\n", []string{"1:2001: values nested more than 1000 levels deep"}},
+		{"too many keys", manyKeys, []string{"10002:3: more than 10000 keys in one mapping"}},
 		{"not a mapping", "- 1\n", []string{"1:1: pipeline: got array, want object"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/diag"
 	"github.com/ecomrun/ecomrun/pkg/rules"
@@ -130,9 +128,9 @@ func readModelFile(path string) (*modelFile, diag.Diagnostics) {
 		return nil, diags
 	}
 	root := doc.root
-	doc.root = &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
-		{Kind: yaml.ScalarNode, Value: "models"}, root,
-		{Kind: yaml.ScalarNode, Value: "tables"}, root,
+	doc.root = &node{Kind: mappingNode, Content: []*node{
+		{Kind: scalarNode, Value: "models"}, root,
+		{Kind: scalarNode, Value: "tables"}, root,
 	}}
 	v, more := convertModelFile(doc, root)
 	diags = append(diags, more...)
@@ -159,7 +157,7 @@ func readModelFile(path string) (*modelFile, diag.Diagnostics) {
 }
 
 // convertModelFile turns the file's list (root) into a JSON-like value.
-func convertModelFile(doc *document, root *yaml.Node) (any, diag.Diagnostics) {
+func convertModelFile(doc *document, root *node) (any, diag.Diagnostics) {
 	c := &converter{doc: doc, left: maxValues}
 	return c.value(root), c.diags
 }

@@ -47,7 +47,7 @@ func TestModelFiles(t *testing.T) {
 		{"a syntax error in a model file",
 			map[string]string{"crm.yaml": "- name: customers\n  columns: [{name: id, type: INT64}\n"},
 			"models: [crm.yaml]\ntables:\n  - name: orders\n",
-			[]string{`crm.yaml:2:3: did not find expected ',' or ']'`}},
+			[]string{`crm.yaml:2:12: sequence end token ']' not found`}},
 		{"an empty model file",
 			map[string]string{"crm.yaml": "# nothing yet\n"},
 			"models: [crm.yaml]\ntables:\n  - name: orders\n",

@@ -14,7 +14,6 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
-	"gopkg.in/yaml.v3"
 
 	"github.com/ecomrun/ecomrun/pkg/diag"
 	"github.com/ecomrun/ecomrun/schema"
@@ -137,7 +136,7 @@ type schemaReporter struct {
 	// suggested holds, per object location, the keys an unknown key was taken for.
 	suggested map[string][]string
 	// reported are the values found wrong, to be marked bad once every leaf is seen.
-	reported []*yaml.Node
+	reported []*node
 	diags    diag.Diagnostics
 }
 
@@ -147,7 +146,7 @@ func (r *schemaReporter) unknownKeys(loc []string, keys []string) {
 	m, _ := r.doc.lookup(toPath(loc)...)
 	for _, key := range keys {
 		pos := r.doc.pos(m)
-		if k := keyNode(m, key); m.Kind == yaml.MappingNode && k != nil {
+		if k := keyNode(m, key); m.Kind == mappingNode && k != nil {
 			pos = r.doc.pos(k)
 		}
 		if slices.Contains(known, key) {

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/ecomrun/ecomrun/pkg/redact"
 )
 
@@ -84,13 +82,13 @@ func collectSecrets(doc *document, vars []string, lookupEnv func(string) (string
 		v, _ := lookupEnv(name)
 		add(v)
 	}
-	doc.eachScalar(func(n *yaml.Node, key string) {
+	doc.eachScalar(func(n *node, key string) {
 		if secretKeys[key] {
 			add(n.Value)
 		}
 		add(redact.URLPasswords(n.Value)...)
 	})
-	if n, _ := doc.lookup("source", "credentials"); n != nil && n.Kind == yaml.ScalarNode && n.Value != "" {
+	if n, _ := doc.lookup("source", "credentials"); n != nil && n.Kind == scalarNode && n.Value != "" {
 		add(redact.CredentialsFile(n.Value)...)
 		if !filepath.IsAbs(n.Value) {
 			add(redact.CredentialsFile(filepath.Join(filepath.Dir(doc.file), n.Value))...)
@@ -129,34 +127,39 @@ func rawSecrets(file string, src []byte, lookupEnv func(string) (string, bool)) 
 			add(redact.URLPasswords(expanded)...)
 		}
 		add(redact.URLPasswords(line)...)
-		m := secretKeyLine.FindStringSubmatchIndex(line)
-		if m == nil {
-			continue
-		}
-		key, rest := line[m[2]:m[3]], line[m[4]:m[5]]
-		inFlow := strings.ContainsAny(line[:m[2]], "{[,")
-		var values []string
-		if blockIndicator.MatchString(strings.TrimSpace(rest)) {
-			values = blockLines(lines[i+1:], m[2])
-		} else {
-			values = scalarText(rest, inFlow)
-		}
-		for _, v := range values {
-			if key == "credentials" {
-				add(redact.CredentialsFile(v)...)
-				if !filepath.IsAbs(v) {
-					add(redact.CredentialsFile(filepath.Join(filepath.Dir(file), v))...)
-				}
-				continue
+		// Every secret key of the line: a flow collection may hold several.
+		for off := 0; off < len(line); {
+			m := secretKeyLine.FindStringSubmatchIndex(line[off:])
+			if m == nil {
+				break
 			}
-			add(v)
-			if strings.Contains(v, "$") {
-				text, _ := expand(v, func(name string) (string, bool) {
-					val, ok := lookupEnv(name)
-					add(val)
-					return val, ok
-				})
-				add(text)
+			keyAt := off + m[2]
+			key, rest := line[keyAt:off+m[3]], line[off+m[4]:off+m[5]]
+			off += m[4]
+			inFlow := strings.ContainsAny(line[:keyAt], "{[,")
+			var values []string
+			if blockIndicator.MatchString(strings.TrimSpace(rest)) {
+				values = blockLines(lines[i+1:], keyAt)
+			} else {
+				values = scalarText(rest, inFlow)
+			}
+			for _, v := range values {
+				if key == "credentials" {
+					add(redact.CredentialsFile(v)...)
+					if !filepath.IsAbs(v) {
+						add(redact.CredentialsFile(filepath.Join(filepath.Dir(file), v))...)
+					}
+					continue
+				}
+				add(v)
+				if strings.Contains(v, "$") {
+					text, _ := expand(v, func(name string) (string, bool) {
+						val, ok := lookupEnv(name)
+						add(val)
+						return val, ok
+					})
+					add(text)
+				}
 			}
 		}
 	}

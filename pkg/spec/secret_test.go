@@ -122,6 +122,8 @@ func TestSecretsOfASpecThatDoesNotParse(t *testing.T) {
 			[]string{"literal-LEAKME-3333"}},
 		{"flow mapping, more keys", "sinks: [{token: flow-LEAKME-1, database: x}\n",
 			[]string{"flow-LEAKME-1"}},
+		{"two secret keys on a line", "sinks: [{token: flow-LEAKME-1, password: flow-LEAKME-2}\n",
+			[]string{"flow-LEAKME-1", "flow-LEAKME-2"}},
 		{"block, double quotes, comment", "sinks:\n  - token: \"dq-LEAKME\\u0041\" # the token\n    x: [\n",
 			[]string{`dq-LEAKME\u0041`, "dq-LEAKMEA"}},
 		{"block, single quotes", "sinks:\n  - password: 'sq-LEAKME-2'\n    x: [\n",
