@@ -20,6 +20,7 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/engine"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/stages"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
@@ -211,7 +212,7 @@ func loadPlan(j Job) (*spec.Plan, error) {
 		if k.Kind != "csv" && k.Kind != "parquet" {
 			return nil, fmt.Errorf("%s: sink %s: the benchmark writes csv and parquet sinks only, not %q", j.Spec, k.Name, k.Kind)
 		}
-		k.Path = j.Dir + "/" + k.Name
+		k.Config = &stages.FolderConfig{Path: j.Dir + "/" + k.Name}
 	}
 	p, diags := spec.Compile(s)
 	if diags.HasErrors() {

@@ -52,8 +52,7 @@ func printPlanMarkdown(w io.Writer, p *spec.Plan, g graph) {
 			if len(s.Tables) > 0 {
 				tables = mdText(strings.Join(s.Tables, ", "))
 			}
-			where := strings.TrimSpace(strings.TrimPrefix(describeSink(s), s.Kind))
-			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", code(s.Name), mdText(s.Kind), code(where), tables)
+			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", code(s.Name), mdText(s.Kind), code(s.Describe()), tables)
 		}
 	}
 	if len(queries) > 0 {

@@ -223,16 +223,9 @@ func describeSource(s spec.Source) string {
 	return s.Kind
 }
 
-// describeSink names where a sink writes: its path, or its URL for object stores.
+// describeSink names a sink's kind and where it writes, in the kind's words.
 func describeSink(s spec.Sink) string {
-	where := s.Path
-	if where == "" {
-		where = s.URL
-	}
-	if where == "" {
-		where = s.Database
-	}
-	return strings.TrimSpace(s.Kind + " " + where)
+	return strings.TrimSpace(s.Kind + " " + s.Describe())
 }
 
 // plural writes a count with its noun: "1 table", "3 tables".

@@ -25,6 +25,7 @@ func check(s *Spec, doc *document) diag.Diagnostics {
 		c.table(i)
 	}
 	c.sinks()
+	c.kinds()
 	c.filesSource()
 	c.paths()
 	c.cycles()
@@ -39,7 +40,9 @@ type checker struct {
 	order  []string
 	// edges are the relationships between tables: a table's validation reads the tables it references.
 	edges map[string][]edge
-	diags diag.Diagnostics
+	// sinkConfigs are the sinks' configs with their defaults, nil for an unknown kind (kinds).
+	sinkConfigs []SinkConfig
+	diags       diag.Diagnostics
 }
 
 // edge is a relationship from one table to another, and where it is written.
@@ -86,7 +89,7 @@ func (c *checker) tableNames() {
 		c.inSpec[t.Name] = i
 		c.order = append(c.order, t.Name)
 		if c.s.Model(t.Name) == nil {
-			hint, detail := didYouMean(t.Name, catalog.Tables), "declare its columns to load a table of your own"
+			hint, detail := DidYouMean(t.Name, catalog.Tables), "declare its columns to load a table of your own"
 			if hint == "" {
 				detail = "thelook's tables are " + strings.Join(catalog.Tables, ", ") + "; " + detail
 			}
@@ -217,7 +220,7 @@ func (c *checker) builtinName(t *Table, builtin []string, name string, at []any)
 	if slices.Contains(builtin, name) {
 		return
 	}
-	hint, detail := didYouMean(name, builtin), ""
+	hint, detail := DidYouMean(name, builtin), ""
 	if hint == "" {
 		detail = "built-in rules of " + t.Name + ": " + strings.Join(builtin, ", ")
 	}
@@ -228,7 +231,7 @@ func (c *checker) builtinName(t *Table, builtin []string, name string, at []any)
 func (c *checker) rule(t *Table, m *catalog.Model, r rules.Rule, at func(string) []any) {
 	if r.Column != "" {
 		if _, ok := m.Column(r.Column); !ok {
-			c.report(r.Pos, at("column"), columnsOf(t.Name, m.ColumnNames()), "unknown column %q in table %s%s", r.Column, t.Name, didYouMean(r.Column, m.ColumnNames()))
+			c.report(r.Pos, at("column"), columnsOf(t.Name, m.ColumnNames()), "unknown column %q in table %s%s", r.Column, t.Name, DidYouMean(r.Column, m.ColumnNames()))
 		}
 	}
 	switch r.Check {
@@ -256,7 +259,7 @@ func (c *checker) relationship(t *Table, r rules.Rule, at []any) {
 		return // the schema has reported it
 	}
 	if !c.has(table) {
-		hint, detail := didYouMean(table, c.order), ""
+		hint, detail := DidYouMean(table, c.order), ""
 		if catalog.Lookup(table) != nil {
 			detail = "add " + table + " to tables"
 		}
@@ -265,7 +268,7 @@ func (c *checker) relationship(t *Table, r rules.Rule, at []any) {
 	}
 	if m := c.s.Model(table); m != nil {
 		if _, ok := m.Column(column); !ok {
-			c.report(r.Pos, at, columnsOf(table, m.ColumnNames()), "relationship to %q: unknown column %q in table %s%s", r.To, column, table, didYouMean(column, m.ColumnNames()))
+			c.report(r.Pos, at, columnsOf(table, m.ColumnNames()), "relationship to %q: unknown column %q in table %s%s", r.To, column, table, DidYouMean(column, m.ColumnNames()))
 		}
 	}
 }
@@ -280,14 +283,10 @@ func (c *checker) sinks() {
 		}
 		for j, name := range k.Tables {
 			if !c.has(name) {
-				c.report(k.Pos, []any{"sinks", i, "tables", j}, "", "sink %q names table %q, which is not in this pipeline%s", k.Name, name, didYouMean(name, c.order))
+				c.report(k.Pos, []any{"sinks", i, "tables", j}, "", "sink %q names table %q, which is not in this pipeline%s", k.Name, name, DidYouMean(name, c.order))
 			}
 		}
-		if k.Kind == "s3" {
-			c.s3Sink(i, k)
-		}
 	}
-	c.s3Folders()
 }
 
 // cycles reports relationships that reference each other in a ring: a table's

@@ -40,7 +40,7 @@ func (c *checker) declaration(i int, t *Table) {
 			}
 		}
 		if t.Key != "" && !seen[t.Key] {
-			c.report(t.Pos, at("key"), columnsOf(t.Name, names), "key %q is not a declared column of table %s%s", t.Key, t.Name, didYouMean(t.Key, names))
+			c.report(t.Pos, at("key"), columnsOf(t.Name, names), "key %q is not a declared column of table %s%s", t.Key, t.Name, DidYouMean(t.Key, names))
 		}
 		if c.s.Source.Kind == "bigquery" && c.s.Source.Validate == "bigquery" {
 			for j, col := range t.Columns {

@@ -219,8 +219,8 @@ func TestSuggest(t *testing.T) {
 		{"invoices", []string{"orders", "users"}, ""},
 		{"orders", []string{"orders"}, ""},
 	} {
-		if got := didYouMean(tc.name, tc.candidates); got != tc.want {
-			t.Errorf("didYouMean(%q, %q) = %q, want %q", tc.name, tc.candidates, got, tc.want)
+		if got := DidYouMean(tc.name, tc.candidates); got != tc.want {
+			t.Errorf("DidYouMean(%q, %q) = %q, want %q", tc.name, tc.candidates, got, tc.want)
 		}
 	}
 }

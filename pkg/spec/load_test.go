@@ -82,7 +82,7 @@ func TestLoadFullSpec(t *testing.T) {
 	if s.Warehouse.Path != "out/ecom.duckdb" {
 		t.Errorf("warehouse path = %q", s.Warehouse.Path)
 	}
-	if got := []string{s.Sinks[0].Path, s.Sinks[1].Path}; !slices.Equal(got, []string{"out/csv", "out/parquet"}) {
+	if got := []string{s.Sinks[0].Describe(), s.Sinks[1].Describe()}; !slices.Equal(got, []string{"out/csv", "out/parquet"}) {
 		t.Errorf("sink paths = %q", got)
 	}
 	orders := s.Tables[0]

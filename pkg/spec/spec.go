@@ -129,32 +129,31 @@ type Column struct {
 	Required bool   `json:"required,omitempty"`
 }
 
-// Sink is one output block; Kind selects which of the other fields apply.
+// Sink is one output block: the keys every sink takes, and its kind's own (Config).
 type Sink struct {
 	Name string `json:"name"`
-	Kind string `json:"kind"` // csv | parquet (later: s3, duckdb, motherduck)
-	Path string `json:"path,omitempty"`
+	Kind string `json:"kind"`
 	// Tables limits the sink to some tables; empty means every table of the spec.
 	Tables []string `json:"tables,omitempty"`
-
-	// motherduck: the database to write to, and the token (else MOTHERDUCK_TOKEN).
-	// The token is never printed: plans and reports leave it out.
-	Database string `json:"database,omitempty"`
-	Token    Secret `json:"token,omitempty"`
-
-	// s3: objects under URL (s3://bucket/prefix/), one folder per table. Credentials
-	// come from the AWS SDK's default chain (environment, shared config and
-	// credentials files, Profile), never from the spec.
-	URL         string   `json:"url,omitempty"`
-	Format      string   `json:"format,omitempty"`      // parquet (default) | csv
-	Compression string   `json:"compression,omitempty"` // parquet: zstd (default), snappy, gzip, uncompressed; csv: none (default), gzip
-	Region      string   `json:"region,omitempty"`
-	Profile     string   `json:"profile,omitempty"`
-	Endpoint    string   `json:"endpoint,omitempty"` // an S3-compatible store's URL; empty means AWS
-	PathStyle   bool     `json:"path_style,omitempty"`
-	PartitionBy []string `json:"partition_by,omitempty"` // hive-style col=value/ folders
+	// Config holds the kind's own keys, decoded into the config type its package
+	// registered (SinkConfig), its defaults filled.
+	Config SinkConfig `json:"-"`
 
 	Pos diag.Pos `json:"-"`
+}
+
+// Describe says where the sink writes, in its kind's words (SinkConfig.Describe).
+func (k Sink) Describe() string {
+	if k.Config == nil {
+		return ""
+	}
+	return k.Config.Describe()
+}
+
+// MarshalJSON writes the sink as the spec does, its kind's keys beside its own.
+func (k Sink) MarshalJSON() ([]byte, error) {
+	type common Sink
+	return flatJSON(common(k), k.Config)
 }
 
 // CSV is how the files source reads a CSV file. ecomrun decides it, never a sniffer:

@@ -45,12 +45,10 @@ type Finisher interface {
 // SourceFactory builds a source from its spec block.
 type SourceFactory func(s spec.Source) (Source, error)
 
-// SinkFactory builds a sink from its spec block.
-type SinkFactory func(s spec.Sink) (Sink, error)
-
 var (
 	sources = map[string]SourceFactory{}
-	sinks   = map[string]SinkFactory{}
+	// sinks build a sink of each kind from a block whose config is of the kind's type.
+	sinks = map[string]func(k spec.Sink) (Sink, error){}
 )
 
 // RegisterSource makes a source kind available; a duplicate kind is a programming error.
@@ -61,12 +59,21 @@ func RegisterSource(kind string, f SourceFactory) {
 	sources[kind] = f
 }
 
-// RegisterSink makes a sink kind available; a duplicate kind is a programming error.
-func RegisterSink(kind string, f SinkFactory) {
-	if _, dup := sinks[kind]; dup {
-		panic("stages: sink kind registered twice: " + kind)
+// RegisterSink makes a sink kind available, in one call from the kind's file: spec
+// learns its name, doc and config type C (a pointer to a struct whose tags say its
+// keys, defaults and schema; see spec.RegisterSink), and a run builds its sinks with
+// build, from a block its kind's Check has passed, its defaults filled. A duplicate
+// kind is a programming error.
+func RegisterSink[C spec.SinkConfig](kind, doc string, build func(k spec.Sink, c C) (Sink, error)) {
+	var zero C
+	spec.RegisterSink(kind, doc, zero)
+	sinks[kind] = func(k spec.Sink) (Sink, error) {
+		c, ok := k.Config.(C)
+		if !ok && k.Config != nil {
+			return nil, fmt.Errorf("config %T is not kind %s's %T", k.Config, kind, zero)
+		}
+		return build(k, spec.WithDefaults(c))
 	}
-	sinks[kind] = f
 }
 
 // Run is what the stages of one apply share.
@@ -112,11 +119,7 @@ func NewRun(ctx context.Context, id string, plan *spec.Plan, wh *warehouse.Wareh
 	run := &Run{ID: id, Plan: plan, Warehouse: wh, Report: rep, source: src,
 		sinks: map[string]Sink{}, tables: map[string]*tableState{}}
 	for _, s := range plan.Spec.Sinks {
-		newSink, ok := sinks[s.Kind]
-		if !ok {
-			return nil, fmt.Errorf("sink %s: kind %q is not available (have %v)", s.Name, s.Kind, kinds(sinks))
-		}
-		if run.sinks[s.Name], err = newSink(s); err != nil {
+		if run.sinks[s.Name], err = NewSink(plan.Spec, s); err != nil {
 			return nil, fmt.Errorf("sink %s: %w", s.Name, err)
 		}
 	}
