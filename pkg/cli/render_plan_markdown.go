@@ -16,7 +16,7 @@ import (
 func printPlanMarkdown(w io.Writer, p *spec.Plan, g graph) {
 	sp := p.Spec
 	fmt.Fprintf(w, "### ecomrun plan: %s\n\n", code(sp.Name))
-	fmt.Fprintf(w, "%s · source: %s · warehouse: %s · %s, %s\n\n", code(sp.File), mdText(describeSource(sp.Source)),
+	fmt.Fprintf(w, "%s · source: %s · warehouse: %s · %s, %s\n\n", code(sp.File), mdText(sp.Source.Describe()),
 		code(sp.Warehouse.Path), plural(len(p.Tables), "table"), plural(len(p.Stages), "stage"))
 	var diagram strings.Builder
 	printMermaid(&diagram, g)
@@ -33,7 +33,7 @@ func printPlanMarkdown(w io.Writer, p *spec.Plan, g graph) {
 		if t.Limit > 0 {
 			reads += fmt.Sprintf(", at most %d rows", t.Limit)
 		}
-		if q, ok := stages.DescribeRead(sp.Source, &t); ok {
+		if q, ok := stages.DescribeRead(sp, &t); ok {
 			reads += " (query below)"
 			queries = append(queries, fmt.Sprintf("%s:\n\n%s", code(t.Name), fence("sql", q)))
 		}

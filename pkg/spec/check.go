@@ -21,12 +21,11 @@ import (
 func check(s *Spec, doc *document) diag.Diagnostics {
 	c := &checker{s: s, doc: doc, edges: map[string][]edge{}}
 	c.tableNames()
+	c.kinds()
 	for i := range s.Tables {
 		c.table(i)
 	}
 	c.sinks()
-	c.kinds()
-	c.filesSource()
 	c.paths()
 	c.cycles()
 	return c.diags
@@ -40,9 +39,11 @@ type checker struct {
 	order  []string
 	// edges are the relationships between tables: a table's validation reads the tables it references.
 	edges map[string][]edge
-	// sinkConfigs are the sinks' configs with their defaults, nil for an unknown kind (kinds).
-	sinkConfigs []SinkConfig
-	diags       diag.Diagnostics
+	// sourceConfig and sinkConfigs are the blocks' configs with their defaults,
+	// nil for an unknown kind (kinds).
+	sourceConfig SourceConfig
+	sinkConfigs  []SinkConfig
+	diags        diag.Diagnostics
 }
 
 // edge is a relationship from one table to another, and where it is written.
@@ -115,7 +116,7 @@ func (c *checker) table(i int) {
 	}
 	first := c.inSpec[t.Name] == i
 	builtin := map[string]bool{}
-	for _, r := range builtinRules(*t, m) {
+	for _, r := range BuiltinRules(*t, m) {
 		builtin[r.Name] = true
 		if first {
 			c.edge(t, r, []any{"tables", i, "enable", slices.Index(t.Enable, r.Name)})
@@ -145,22 +146,18 @@ func (c *checker) table(i int) {
 		}
 	}
 	if t.Where != "" {
-		if m := c.s.Model(t.Name); m != nil {
-			// A bigquery source receives the condition rendered in GoogleSQL: it must have a translation.
-			dialect := sqlexpr.DuckDB
-			if c.s.Source.Kind == "bigquery" {
-				dialect = sqlexpr.GoogleSQL
-			}
-			if err := rules.CheckCondition(t.Where, m.ColumnNames(), dialect); err != nil {
-				c.report(t.Pos, []any{"tables", i, "where"}, "where is one SQL condition over the table's own columns", "where: %v", err)
-			}
+		// A source that reads with a query of its own receives the condition in its
+		// dialect (WhereDialect): it must have a translation.
+		dialect := sqlexpr.DuckDB
+		if d, ok := c.sourceConfig.(WhereDialect); ok {
+			dialect = d.WhereDialect()
+		}
+		if err := rules.CheckCondition(t.Where, m.ColumnNames(), dialect); err != nil {
+			c.report(t.Pos, []any{"tables", i, "where"}, "where is one SQL condition over the table's own columns", "where: %v", err)
 		}
 	}
-	c.validatedInBigQuery(i, t, m)
 	c.onDuplicate(i, t, m)
-	if t.MaxBytesBilled > 0 && c.s.Source.Kind != "bigquery" {
-		c.report(t.Pos, []any{"tables", i, "max_bytes_billed"}, "it caps the bytes a BigQuery query job bills", "max_bytes_billed applies only to a bigquery source, not %s", c.s.Source.Kind)
-	}
+	c.sourceTableKeys(i, t)
 }
 
 // switches checks the disable and enable lists: each names a built-in rule, enable

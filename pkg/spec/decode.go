@@ -11,15 +11,6 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/rules"
 )
 
-// Defaults a spec may leave out.
-const (
-	DefaultScale  = 0.1
-	DefaultFormat = "csv"
-	DefaultRead   = "auto"
-	// DefaultDataset is where thelook_ecommerce lives on BigQuery: project.dataset.
-	DefaultDataset = "bigquery-public-data.thelook_ecommerce"
-)
-
 // decode fills a Spec from the checked value. The Spec's json tags are spelled like
 // the YAML keys, so encoding/json does the work; it skips a value of the wrong type and
 // goes on, which lets the semantic checks run on the rest of a spec the schema has
@@ -55,11 +46,16 @@ func decode(doc *document, v any) (*Spec, diag.Diagnostics, error) {
 	return s, diags, nil
 }
 
-// decodeKinds decodes the sinks' blocks into their kinds' configs; a block of a
-// kind no package registered has none (the schema reports the kind).
+// decodeKinds decodes the source's and the sinks' blocks into their kinds'
+// configs; a block of a kind no package registered has none (the schema reports
+// the kind).
 func decodeKinds(doc *document, v any, s *Spec) diag.Diagnostics {
 	var diags diag.Diagnostics
 	root, _ := v.(map[string]any)
+	if k, ok := sourceKinds.lookup(s.Source.Kind); ok {
+		cfg, more := decodeConfig(doc, []any{"source"}, "source", k, root["source"], commonKeys(Source{}))
+		s.Source.Config, diags = cfg.(SourceConfig), append(diags, more...)
+	}
 	sinks, _ := root["sinks"].([]any)
 	for i := range s.Sinks {
 		if k, ok := sinkKinds.lookup(s.Sinks[i].Kind); ok && i < len(sinks) {
@@ -110,23 +106,6 @@ func applyDefaults(s *Spec) {
 	if s.Name == "" {
 		base := filepath.Base(s.File)
 		s.Name = strings.TrimSuffix(base, filepath.Ext(base))
-	}
-	switch s.Source.Kind {
-	case "thelook":
-		if s.Source.Scale == 0 {
-			s.Source.Scale = DefaultScale
-		}
-	case "files":
-		if s.Source.Format == "" {
-			s.Source.Format = DefaultFormat
-		}
-	case "bigquery":
-		if s.Source.Read == "" {
-			s.Source.Read = DefaultRead
-		}
-		if s.Source.Dataset == "" {
-			s.Source.Dataset = DefaultDataset
-		}
 	}
 	for i := range s.Tables {
 		t := &s.Tables[i]

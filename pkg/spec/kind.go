@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/ecomrun/ecomrun/pkg/diag"
+	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
 )
 
 // A source or sink kind is one registration: its name, the typed config its block
@@ -37,6 +38,29 @@ type SinkConfig interface {
 	// Writes lists the places the sink writes the given tables to, so that the
 	// spec's check refuses two outputs that would overwrite each other.
 	Writes(tables []string) []Output
+}
+
+// Optional abilities of a source config, which spec's checks and plan ask for by
+// type assertion.
+
+// TableKeysReader is a source config that reads keys of the spec's tables besides
+// the common ones (the files source reads a table's path, csv and on_malformed): a
+// table key that some source kind reads is refused under a source that does not.
+type TableKeysReader interface {
+	TableKeys() []string
+}
+
+// WhereDialect is a source config that reads with a query of its own, in the SQL
+// dialect it names: a table's where: is rendered, so checked, in it.
+type WhereDialect interface {
+	WhereDialect() sqlexpr.Dialect
+}
+
+// TableDescriber is a source config with more to say in plan about how it reads
+// a table (the files source: its CSV dialect): a heading, the same for every
+// table, and the words for the table; an empty heading says nothing.
+type TableDescriber interface {
+	DescribeTable(t *TablePlan) (heading, words string)
 }
 
 // Output is a place a sink (or the warehouse) writes and owns: a file or folder on

@@ -72,8 +72,13 @@ func (c *checker) sinkTables(k Sink) []string {
 }
 
 // kinds runs the Check of the source's and every sink's kind, on their configs with
-// the defaults filled, which later checks read (sinkConfigs).
+// the defaults filled, which later checks read (sourceConfig, sinkConfigs).
 func (c *checker) kinds() {
+	src := c.s.Source
+	if cfg, ok := c.config("source", src.Kind, src.Pos, []any{"source"}, src.Config, sourceKinds); ok {
+		c.sourceConfig = cfg.(SourceConfig)
+		c.diags = append(c.diags, c.sourceConfig.Check(c.block(src.Pos, c.order, "source"))...)
+	}
 	c.sinkConfigs = make([]SinkConfig, len(c.s.Sinks))
 	for i, k := range c.s.Sinks {
 		if cfg, ok := c.config("sink", k.Kind, k.Pos, []any{"sinks", i}, k.Config, sinkKinds); ok {
@@ -103,14 +108,31 @@ func (c *checker) config(what, kind string, pos diag.Pos, path []any, cfg any, r
 	return WithDefaults(cfg), true
 }
 
-// CheckSink runs the Check of a sink's kind as validate does, for the stages that
-// build it (stages.NewSink): a Spec built in Go is refused as a loaded one is.
+// CheckSource runs the Check of the source's kind as validate does, for the
+// stages that build it (stages.NewSource): a Spec built in Go is refused as a
+// loaded one is.
+func (s *Spec) CheckSource() diag.Diagnostics {
+	c := s.bareChecker()
+	if cfg, ok := c.config("source", s.Source.Kind, s.Source.Pos, nil, s.Source.Config, sourceKinds); ok {
+		c.diags = append(c.diags, cfg.(SourceConfig).Check(c.block(s.Source.Pos, c.order))...)
+	}
+	return c.diags
+}
+
+// CheckSink is CheckSource for a sink of s (stages.NewSink).
 func (s *Spec) CheckSink(k Sink) diag.Diagnostics {
-	c := &checker{s: s, edges: map[string][]edge{}}
-	c.tableNames()
-	c.diags = nil // the spec's own problems are Compile's to report
+	c := s.bareChecker()
 	if cfg, ok := c.config("sink", k.Kind, k.Pos, nil, k.Config, sinkKinds); ok {
 		c.diags = append(c.diags, cfg.(SinkConfig).Check(c.block(k.Pos, c.sinkTables(k)))...)
 	}
 	return c.diags
+}
+
+// bareChecker is a checker of a Spec built in Go that knows its tables, for
+// checking one block: the spec's own problems are Compile's to report.
+func (s *Spec) bareChecker() *checker {
+	c := &checker{s: s, edges: map[string][]edge{}}
+	c.tableNames()
+	c.diags = nil
+	return c
 }

@@ -36,7 +36,7 @@ func buildSchema(file []byte) ([]byte, error) {
 		name   string
 		common []string
 		kinds  []Kind
-	}{{"sink", commonKeys(Sink{}), SinkKinds()}} {
+	}{{"source", commonKeys(Source{}), SourceKinds()}, {"sink", commonKeys(Sink{}), SinkKinds()}} {
 		def := defs.obj(b.name)
 		if def == nil {
 			return nil, fmt.Errorf("no $defs.%s", b.name)

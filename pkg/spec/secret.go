@@ -53,7 +53,7 @@ func (s *Secret) UnmarshalJSON(b []byte) error {
 // collectSecrets).
 func (s *Spec) Secrets() []string {
 	out := slices.Clone(s.secrets)
-	var configs []any
+	configs := []any{s.Source.Config}
 	for _, k := range s.Sinks {
 		configs = append(configs, k.Config)
 	}

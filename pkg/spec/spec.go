@@ -26,41 +26,30 @@ type Spec struct {
 	modelTables map[string]*Table
 }
 
-// Source says where rows come from. Kind selects which of the other fields apply.
+// Source says where rows come from: the keys every source takes, and its kind's
+// own (Config). A key every source takes is one more field here, tagged like
+// Kind, and one more property of $defs.source in the schema file.
 type Source struct {
-	Kind string `json:"kind"` // thelook | files | bigquery
-
-	// thelook: the embedded generator.
-	Scale float64 `json:"scale,omitempty"` // 1.0 = 100,000 users
-	Seed  int64   `json:"seed,omitempty"`
-	// Defects is the share of rows (0..0.1) the generator damages on purpose, so a
-	// first run shows quarantine at work; 0 (the default) damages none.
-	Defects float64 `json:"defects,omitempty"`
-
-	// files: one <table>.<format> per table under Dir.
-	Dir    string `json:"dir,omitempty"`
-	Format string `json:"format,omitempty"` // csv | parquet
-	// CSV is the dialect of the CSV files; a table's own csv block overrides it key by key.
-	CSV *CSV `json:"csv,omitempty"`
-	// OnMalformed is what a record that cannot be parsed does: quarantine (the default) or fail.
-	OnMalformed string `json:"on_malformed,omitempty"`
-
-	// bigquery.
-	Project     string `json:"project,omitempty"`
-	Dataset     string `json:"dataset,omitempty"`
-	Location    string `json:"location,omitempty"`
-	Credentials string `json:"credentials,omitempty"`
-	Endpoint    string `json:"endpoint,omitempty"`
-	Read        string `json:"read,omitempty"` // storage | rest | auto
-	// Validate says where the rules run: local (DuckDB, the default) or bigquery
-	// (inside the extract query; rows arrive with their verdicts).
-	Validate string `json:"validate,omitempty"`
-	// Streams is how many Storage Read API streams a read asks for; 0: one per CPU.
-	Streams int `json:"streams,omitempty"`
-	// MaxBytesBilled caps every query job's billed bytes; 0: no cap.
-	MaxBytesBilled int64 `json:"max_bytes_billed,omitempty"`
+	Kind string `json:"kind"`
+	// Config holds the kind's own keys, decoded into the config type its package
+	// registered (SourceConfig), its defaults filled.
+	Config SourceConfig `json:"-"`
 
 	Pos diag.Pos `json:"-"`
+}
+
+// Describe says what the source reads, in its kind's words (SourceConfig.Describe).
+func (s Source) Describe() string {
+	if s.Config == nil {
+		return s.Kind
+	}
+	return s.Config.Describe()
+}
+
+// MarshalJSON writes the source as the spec does, its kind's keys beside its own.
+func (s Source) MarshalJSON() ([]byte, error) {
+	type common Source
+	return flatJSON(common(s), s.Config)
 }
 
 // Warehouse is the DuckDB database every table is loaded into.

@@ -42,21 +42,28 @@ type Finisher interface {
 	Finish(ctx context.Context, run *Run) error
 }
 
-// SourceFactory builds a source from its spec block.
-type SourceFactory func(s spec.Source) (Source, error)
-
+// sources and sinks build a source or sink of each kind from a block whose config
+// is of the kind's type.
 var (
-	sources = map[string]SourceFactory{}
-	// sinks build a sink of each kind from a block whose config is of the kind's type.
-	sinks = map[string]func(k spec.Sink) (Sink, error){}
+	sources = map[string]func(s spec.Source) (Source, error){}
+	sinks   = map[string]func(k spec.Sink) (Sink, error){}
 )
 
-// RegisterSource makes a source kind available; a duplicate kind is a programming error.
-func RegisterSource(kind string, f SourceFactory) {
-	if _, dup := sources[kind]; dup {
-		panic("stages: source kind registered twice: " + kind)
+// RegisterSource makes a source kind available, in one call from the kind's file:
+// spec learns its name, doc and config type C (a pointer to a struct whose tags say
+// its keys, defaults and schema; see spec.RegisterSource), and a run builds its
+// source with build, from a block its kind's Check has passed, its defaults filled.
+// A duplicate kind is a programming error.
+func RegisterSource[C spec.SourceConfig](kind, doc string, build func(s spec.Source, c C) (Source, error)) {
+	var zero C
+	spec.RegisterSource(kind, doc, zero)
+	sources[kind] = func(s spec.Source) (Source, error) {
+		c, ok := s.Config.(C)
+		if !ok && s.Config != nil {
+			return nil, fmt.Errorf("config %T is not kind %s's %T", s.Config, kind, zero)
+		}
+		return build(s, spec.WithDefaults(c))
 	}
-	sources[kind] = f
 }
 
 // RegisterSink makes a sink kind available, in one call from the kind's file: spec
@@ -112,7 +119,7 @@ type tableState struct {
 // reads the incremental tables' watermarks, forgetting those of the tables
 // fullRefresh names. It fails on a kind no package registered.
 func NewRun(ctx context.Context, id string, plan *spec.Plan, wh *warehouse.Warehouse, rep *report.Report, fullRefresh func(table string) bool) (*Run, error) {
-	src, err := NewSource(plan.Spec.Source)
+	src, err := NewSource(plan.Spec)
 	if err != nil {
 		return nil, err
 	}
