@@ -17,7 +17,7 @@ func (c *checker) sourceTableKeys(i int, t *Table) {
 	readers := map[string][]string{} // key -> the kinds that read it
 	var keys []string
 	for _, k := range SourceKinds() {
-		for _, key := range tableKeys(k.newConfig()) {
+		for _, key := range tableKeys(k.New()) {
 			if readers[key] == nil {
 				keys = append(keys, key)
 			}

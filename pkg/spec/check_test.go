@@ -57,6 +57,10 @@ sinks:
   - name: orders
 sinks:
   - {name: out, kind: csv, path: .}`, []string{`8:34: sink out (.) overlaps the warehouse (w.duckdb)`}},
+		{"sink folder on the warehouse's spill folder", `
+  - name: orders
+sinks:
+  - {name: out, kind: csv, path: w.duckdb.tmp}`, []string{`8:34: sink out and the warehouse both write w.duckdb.tmp`}},
 		{"two sinks in one folder", `
   - name: orders
 sinks:

@@ -85,17 +85,42 @@ type Kind struct {
 	config reflect.Type // the struct its config points to
 }
 
+// Key is one of a kind's own keys, as its config struct's tags say.
+type Key struct {
+	Name, Doc string
+	Required  bool
+	// Enum lists the values the key takes, when the schema lists them.
+	Enum []string
+	// Example is a value for a required key, which a test writes in a minimal spec.
+	Example string
+}
+
 // Keys lists the kind's own keys, in the order of its config struct.
-func (k Kind) Keys() []string {
-	var keys []string
+func (k Kind) Keys() []Key {
+	var keys []Key
 	for _, f := range fieldsOf(k.config) {
-		keys = append(keys, f.key)
+		key := Key{Name: f.key, Doc: f.doc, Required: f.required, Example: f.example}
+		for _, r := range f.rules {
+			if r[0] == "enum" {
+				key.Enum = strings.Split(r[1], "|")
+			}
+		}
+		keys = append(keys, key)
 	}
 	return keys
 }
 
-// newConfig returns a zero config of the kind (a pointer to its struct).
-func (k Kind) newConfig() any { return reflect.New(k.config).Interface() }
+// keyNames are the names of the kind's own keys.
+func (k Kind) keyNames() []string {
+	var names []string
+	for _, key := range k.Keys() {
+		names = append(names, key.Name)
+	}
+	return names
+}
+
+// New returns a zero config of the kind: a pointer to its struct.
+func (k Kind) New() any { return reflect.New(k.config).Interface() }
 
 // registry is the kinds of one block (sources, or sinks) by name.
 type registry struct {

@@ -100,9 +100,9 @@ func (c *checker) config(what, kind string, pos diag.Pos, path []any, cfg any, r
 		c.report(pos, append(path, "kind"), "", "unknown %s kind %q", what, kind)
 		return nil, false
 	case cfg == nil:
-		return WithDefaults(k.newConfig()), true
+		return WithDefaults(k.New()), true
 	case reflect.TypeOf(cfg) != reflect.PointerTo(k.config):
-		c.report(pos, path, "", "the %s's config is a %T, not kind %s's %T", what, cfg, kind, k.newConfig())
+		c.report(pos, path, "", "the %s's config is a %T, not kind %s's %T", what, cfg, kind, k.New())
 		return nil, false
 	}
 	return WithDefaults(cfg), true

@@ -20,6 +20,8 @@ import (
 //	json:"key,omitempty"  the key (also its name in plan's JSON and plan diffs)
 //	doc:"..."             what it means; the schema's description, which editors show
 //	default:"..."         its value when the spec leaves it out (the one place it is written)
+//	example:"..."         a value of a required key, for the schema's examples and the test
+//	                      that writes a minimal spec of every kind
 //	schema:"..."          constraints, comma-separated: required, enum=a|b, ref=<a $defs name>,
 //	                      items=<a $defs name>, minLength=N, minimum=N, maximum=N,
 //	                      exclusiveMinimum=N, minItems=N, uniqueItems
@@ -39,6 +41,7 @@ type field struct {
 	typ      reflect.Type
 	def      *reflect.Value // the default as a value of the field's type; nil without one
 	defTag   string
+	example  string
 	required bool
 	rules    [][2]string // the schema tag's other items, name and value, in order
 }
@@ -75,7 +78,7 @@ func readFields(t reflect.Type) ([]field, error) {
 		if name == "" {
 			return nil, fmt.Errorf("field %s has no json key", sf.Name)
 		}
-		f := field{key: name, doc: sf.Tag.Get("doc"), index: i, typ: sf.Type}
+		f := field{key: name, doc: sf.Tag.Get("doc"), example: sf.Tag.Get("example"), index: i, typ: sf.Type}
 		if f.doc == "" {
 			return nil, fmt.Errorf("field %s has no doc: editors show it, and the schema needs it", sf.Name)
 		}
@@ -97,6 +100,9 @@ func readFields(t reflect.Type) ([]field, error) {
 				return nil, fmt.Errorf("field %s: default %q: %v", sf.Name, tag, err)
 			}
 			f.def, f.defTag = &v, tag
+		}
+		if f.required && f.example == "" {
+			return nil, fmt.Errorf("field %s is required but has no example", sf.Name)
 		}
 		if _, err := jsonType(f); err != nil {
 			return nil, fmt.Errorf("field %s: %v", sf.Name, err)
@@ -167,11 +173,11 @@ func WithDefaults[C any](c C) C {
 // already reported: the schema, written from the same structs, reports them first.
 func decodeConfig(doc *document, path []any, what string, k Kind, v any, common []string) (any, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	cfg := k.newConfig()
+	cfg := k.New()
 	m, _ := v.(map[string]any)
 	rest := map[string]any{}
 	block, _ := doc.lookup(path...)
-	keys := k.Keys()
+	keys := k.keyNames()
 	for key, val := range m {
 		switch {
 		case slices.Contains(common, key):

@@ -82,13 +82,22 @@ func kindBlock(def *object, common []string, kinds []Kind) {
 	props.set("kind", newObject("description", describeUses(docs), "enum", names))
 	branch := map[string]map[string]any{} // kind -> key -> its schema in the kind's branch
 	for _, key := range order {
+		// The kinds agree on a key when its schemas differ in their examples at most:
+		// the block's property then has the schema and every kind's example.
 		same := true
+		var examples []any
 		for _, u := range uses[key] {
-			same = same && inline(fieldSchema(u.f)) == inline(fieldSchema(uses[key][0].f))
+			same = same && inline(fieldSchema(u.f, false)) == inline(fieldSchema(uses[key][0].f, false))
+			if u.f.example != "" && !slices.Contains(examples, any(u.f.example)) {
+				examples = append(examples, u.f.example)
+			}
 		}
 		top := newObject("description", describeUses(uses[key]))
 		if same {
-			top = withDescription(fieldSchema(uses[key][0].f), describeUses(uses[key]))
+			top = withDescription(fieldSchema(uses[key][0].f, false), describeUses(uses[key]))
+			if len(examples) > 0 {
+				top.set("examples", examples)
+			}
 		}
 		props.set(key, top)
 		for _, u := range uses[key] {
@@ -97,7 +106,7 @@ func kindBlock(def *object, common []string, kinds []Kind) {
 			}
 			branch[u.kind][key] = true
 			if !same {
-				branch[u.kind][key] = withDescription(fieldSchema(u.f), u.f.doc)
+				branch[u.kind][key] = withDescription(fieldSchema(u.f, true), u.f.doc)
 			}
 		}
 	}
@@ -157,8 +166,9 @@ func withDescription(s *object, doc string) *object {
 	return o
 }
 
-// fieldSchema is a key's JSON Schema, without its description.
-func fieldSchema(f field) *object {
+// fieldSchema is a key's JSON Schema, without its description, and with its
+// example when asked.
+func fieldSchema(f field, example bool) *object {
 	s := newObject()
 	typ, _ := jsonType(f)
 	if typ != "" {
@@ -184,6 +194,9 @@ func fieldSchema(f field) *object {
 	}
 	if typ == "array" && s.get("items") == nil {
 		s.set("items", newObject("type", "string"))
+	}
+	if example && f.example != "" {
+		s.set("examples", []any{f.example})
 	}
 	if f.def != nil {
 		switch v := f.def.Interface().(type) {

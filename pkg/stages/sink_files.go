@@ -46,7 +46,7 @@ func init() {
 // FolderConfig is the keys of a sink kind that writes one file per table into a
 // folder it owns (registerFolderSink).
 type FolderConfig struct {
-	Path string `json:"path" schema:"required,minLength=1" doc:"the folder the files are written to, created when missing"`
+	Path string `json:"path" schema:"required,minLength=1" example:"out/files" doc:"the folder the files are written to, created when missing"`
 }
 
 var _ spec.SinkConfig = (*FolderConfig)(nil)

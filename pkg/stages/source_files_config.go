@@ -20,7 +20,7 @@ func init() {
 
 // FilesConfig is the files source's keys: one <table>.<format> per table under Dir.
 type FilesConfig struct {
-	Dir    string `json:"dir,omitempty" schema:"required,minLength=1" doc:"the directory holding one <table>.<format> file per table"`
+	Dir    string `json:"dir,omitempty" schema:"required,minLength=1" example:"exports" doc:"the directory holding one <table>.<format> file per table"`
 	Format string `json:"format,omitempty" schema:"enum=csv|parquet" default:"csv" doc:"the file format"`
 	// CSV is the dialect of the CSV files; a table's own csv block overrides it key by key.
 	CSV *spec.CSV `json:"csv,omitempty" schema:"ref=csv" doc:"the CSV dialect of the files; a table's csv overrides it key by key"`

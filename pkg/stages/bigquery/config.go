@@ -22,7 +22,7 @@ func init() {
 
 // Config is the bigquery source's keys.
 type Config struct {
-	Project     string `json:"project,omitempty" schema:"required" doc:"the Google Cloud project the queries run in and are billed to"`
+	Project     string `json:"project,omitempty" schema:"required" example:"my-project" doc:"the Google Cloud project the queries run in and are billed to"`
 	Dataset     string `json:"dataset,omitempty" default:"bigquery-public-data.thelook_ecommerce" doc:"the dataset holding the seven tables, as project.dataset (a bare dataset lives in project)"`
 	Location    string `json:"location,omitempty" doc:"the dataset's location, e.g. US or EU"`
 	Credentials string `json:"credentials,omitempty" doc:"path of a service-account JSON key; empty uses Application Default Credentials"`

@@ -48,7 +48,7 @@ func init() {
 
 // duckdbConfig is the duckdb sink's keys.
 type duckdbConfig struct {
-	Path string `json:"path" schema:"required,minLength=1" doc:"the database file, created when missing"`
+	Path string `json:"path" schema:"required,minLength=1" example:"out/copy.duckdb" doc:"the database file, created when missing"`
 }
 
 var _ spec.SinkConfig = (*duckdbConfig)(nil)

@@ -34,7 +34,7 @@ func init() {
 // motherDuckConfig is the motherduck sink's keys. The token is never printed:
 // plans and reports leave it out (spec.Secret).
 type motherDuckConfig struct {
-	Database string      `json:"database" schema:"required,ref=identifier" doc:"the database the tables are written to (attached as md:<database>)"`
+	Database string      `json:"database" schema:"required,ref=identifier" example:"analytics" doc:"the database the tables are written to (attached as md:<database>)"`
 	Token    spec.Secret `json:"token,omitempty" doc:"the access token, as ${VAR} from the environment; unset reads MOTHERDUCK_TOKEN. Never printed"`
 }
 

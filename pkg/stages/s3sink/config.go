@@ -22,7 +22,7 @@ func init() {
 // folder per table. Credentials come from the AWS SDK's default chain
 // (environment, shared config and credentials files, Profile), never from the spec.
 type Config struct {
-	URL         string   `json:"url" schema:"required,minLength=1" doc:"where the tables go, as s3://bucket/prefix/; each table is written under <prefix><table>/"`
+	URL         string   `json:"url" schema:"required,minLength=1" example:"s3://my-lake/raw/" doc:"where the tables go, as s3://bucket/prefix/; each table is written under <prefix><table>/"`
 	Format      string   `json:"format,omitempty" schema:"enum=parquet|csv" default:"parquet" doc:"the object format"`
 	Compression string   `json:"compression,omitempty" schema:"enum=zstd|snappy|gzip|uncompressed|none" doc:"parquet takes zstd (default), snappy, gzip or uncompressed; csv takes none (default) or gzip"`
 	Region      string   `json:"region,omitempty" doc:"the bucket's region; empty uses AWS_REGION or the profile's, else us-east-1"`
@@ -50,8 +50,9 @@ func (c *Config) SetDefaults() {
 
 func (c *Config) Describe() string { return c.URL }
 
-// Writes is each table's folder, which the sink owns whole: it removes the objects
-// there that no manifest lists.
+// Writes is each table's folder: one writer per folder, whose manifest lists what
+// it holds and which removes the objects of its layout that no manifest lists.
+// Another sink's folder nested in it is safe (its keys are of another layout).
 func (c *Config) Writes(tables []string) []spec.Output {
 	bucket, prefix, err := ParseS3URL(c.URL)
 	if err != nil {
@@ -59,7 +60,7 @@ func (c *Config) Writes(tables []string) []spec.Output {
 	}
 	var out []spec.Output
 	for _, t := range tables {
-		out = append(out, spec.Output{Key: "url", URL: "s3://" + bucket + "/" + prefix + t + "/", Folder: true,
+		out = append(out, spec.Output{Key: "url", URL: "s3://" + bucket + "/" + prefix + t + "/",
 			Fix: "give each sink its own prefix, or its own tables"})
 	}
 	return out
