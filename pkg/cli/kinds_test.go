@@ -43,6 +43,18 @@ func TestEveryKindAgrees(t *testing.T) {
 		if len(block.kinds) == 0 {
 			t.Fatalf("no %s kind registered", block.name)
 		}
+		t.Run(block.name+"/an unknown kind", func(t *testing.T) {
+			var names []string
+			for _, k := range block.kinds {
+				names = append(names, k.Name)
+			}
+			file, lines := kindSpec(t, block.name, "no_such_kind", nil)
+			at := map[string]string{"source": "3:9", "sink": "8:11"}[block.name]
+			want := `kind: "no_such_kind" is not one of ` + strings.Join(names, ", ")
+			if code, out := validate(file); code != ExitFailed || !strings.Contains(out, file+":"+at+": error: "+want+"\n") {
+				t.Errorf("validate exit %d, want %d and %q at %s:\n%s\n%s", code, ExitFailed, want, at, lines, out)
+			}
+		})
 		for _, k := range block.kinds {
 			t.Run(block.name+"/"+k.Name, func(t *testing.T) {
 				if enum, _ := props["kind"].(map[string]any)["enum"].([]any); !slices.Contains(enum, any(k.Name)) {
