@@ -25,14 +25,7 @@ import (
 // required key, with a value outside each enum, and with an unknown key, each at
 // its FILE:LINE:COL.
 func TestEveryKindAgrees(t *testing.T) {
-	b, err := os.ReadFile(schemaFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
+	doc := publishedSchema(t)
 	for _, block := range []struct {
 		name   string
 		kinds  []spec.Kind
@@ -60,7 +53,7 @@ func TestEveryKindAgrees(t *testing.T) {
 				if enum, _ := props["kind"].(map[string]any)["enum"].([]any); !slices.Contains(enum, any(k.Name)) {
 					t.Errorf("kind enum %v lacks %s", enum, k.Name)
 				}
-				then := branchOf(t, def, k.Name)
+				then := branchOf(t, def, "kind", k.Name)
 				var own, required []string
 				for _, key := range k.Keys() {
 					own = append(own, key.Name)
@@ -100,6 +93,20 @@ func TestEveryKindAgrees(t *testing.T) {
 			})
 		}
 	}
+}
+
+// publishedSchema is the schema file editors read.
+func publishedSchema(t *testing.T) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(schemaFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }
 
 // validateKind runs validate on a minimal spec of kind k (its required keys set
@@ -178,17 +185,18 @@ func validate(file string) (int, string) {
 	return code, out.String()
 }
 
-// branchOf is the then of the block's allOf branch for kind.
-func branchOf(t *testing.T, def map[string]any, kind string) map[string]any {
+// branchOf is the then of the object's allOf branch for discriminator (kind,
+// check) value.
+func branchOf(t *testing.T, def map[string]any, discriminator, value string) map[string]any {
 	t.Helper()
 	allOf, _ := def["allOf"].([]any)
 	for _, b := range allOf {
 		b := b.(map[string]any)
-		if b["if"].(map[string]any)["properties"].(map[string]any)["kind"].(map[string]any)["const"] == kind {
+		if b["if"].(map[string]any)["properties"].(map[string]any)[discriminator].(map[string]any)["const"] == value {
 			return b["then"].(map[string]any)
 		}
 	}
-	t.Fatalf("no allOf branch for kind %s", kind)
+	t.Fatalf("no allOf branch for %s %s", discriminator, value)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ecomrun/ecomrun/pkg/plandiff"
+	"github.com/ecomrun/ecomrun/pkg/rules"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
 )
@@ -70,7 +71,7 @@ func checksCell(t spec.TablePlan) string {
 	cell += fmt.Sprintf(" + %d spec:", own)
 	for _, r := range t.Rules {
 		if !r.Builtin {
-			cell += "<br>" + code(r.Name) + " " + mdText(plandiff.RuleSummary(r))
+			cell += "<br>" + code(r.Name) + " " + mdText(rules.Summary(r))
 		}
 	}
 	return cell

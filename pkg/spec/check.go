@@ -2,10 +2,8 @@ package spec
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/diag"
@@ -224,28 +222,20 @@ func (c *checker) builtinName(t *Table, builtin []string, name string, at []any)
 	c.report(t.Pos, at, detail, "table %s has no built-in rule %q%s", t.Name, name, hint)
 }
 
-// rule checks one spec rule's column and check-specific fields.
+// rule checks one spec rule's column, what its check kind checks
+// (rules.CheckKind.Check) and a relationship's table and column.
 func (c *checker) rule(t *Table, m *catalog.Model, r rules.Rule, at func(string) []any) {
 	if r.Column != "" {
 		if _, ok := m.Column(r.Column); !ok {
 			c.report(r.Pos, at("column"), columnsOf(t.Name, m.ColumnNames()), "unknown column %q in table %s%s", r.Column, t.Name, DidYouMean(r.Column, m.ColumnNames()))
 		}
 	}
-	switch r.Check {
-	case rules.Pattern:
-		if _, err := regexp.Compile(r.Pattern); err != nil {
-			c.report(r.Pos, at("pattern"), "patterns use RE2 syntax, as DuckDB's regexp_full_match",
-				"pattern does not compile: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+	if k, ok := rules.Kind(r.Check); ok && k.Check != nil {
+		if p := k.Check(r, m.ColumnNames()); p != nil {
+			c.report(r.Pos, at(p.Key), p.Detail, "%s", p.Message)
 		}
-	case rules.Range, rules.RowCount:
-		if greater(r.Min, r.Max) {
-			c.report(r.Pos, at("min"), "", "min %s is greater than max %s", display(r.Min), display(r.Max))
-		}
-	case rules.Expression:
-		if err := rules.CheckExpression(r.SQL, m.ColumnNames()); err != nil && r.SQL != "" {
-			c.report(r.Pos, at("sql"), "an expression rule is one boolean SQL condition over the row's own columns", "sql: %v", err)
-		}
-	case rules.Relationship:
+	}
+	if r.Check == rules.Relationship {
 		c.relationship(t, r, at("to"))
 	}
 }
@@ -319,43 +309,6 @@ func (c *checker) cycles() {
 			visit(t)
 		}
 	}
-}
-
-// greater reports whether bound a is above bound b, when both are numbers or both
-// are timestamps; other pairs are left for the engine.
-func greater(a, b any) bool {
-	if x, ok := toFloat(a); ok {
-		y, ok := toFloat(b)
-		return ok && x > y
-	}
-	x, okA := toTime(a)
-	y, okB := toTime(b)
-	return okA && okB && x.After(y)
-}
-
-func toFloat(v any) (float64, bool) {
-	switch v := v.(type) {
-	case int:
-		return float64(v), true
-	case float64:
-		return v, true
-	}
-	return 0, false
-}
-
-var timeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"}
-
-func toTime(v any) (time.Time, bool) {
-	s, ok := v.(string)
-	if !ok {
-		return time.Time{}, false
-	}
-	for _, layout := range timeLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
 }
 
 // orNone lists names, or says there are none.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ecomrun/ecomrun/pkg/rules"
 	"github.com/ecomrun/ecomrun/schema"
 )
 
@@ -43,7 +44,68 @@ func buildSchema(file []byte) ([]byte, error) {
 		}
 		kindBlock(def, b.common, b.kinds)
 	}
+	if def := defs.obj("rule"); def != nil {
+		ruleBranches(def)
+	} else {
+		return nil, fmt.Errorf("no $defs.rule")
+	}
 	return printJSON(root), nil
+}
+
+// ruleBranches writes a rule's check enum and one allOf branch per check kind
+// from rules.Kinds: the keys each takes besides those every rule takes (the
+// rule's properties no kind claims: name, check, severity), the keys it requires,
+// the bounds it needs one of, and the counts it narrows.
+func ruleBranches(def *object) {
+	props := def.obj("properties")
+	claimed := map[string]bool{}
+	var names []any
+	for _, k := range rules.Kinds {
+		names = append(names, k.Name)
+		for _, key := range k.Keys {
+			claimed[key] = true
+		}
+	}
+	props.obj("check").set("enum", names)
+	var allOf []any
+	for _, k := range rules.Kinds {
+		then := newObject()
+		if len(k.Required) > 0 {
+			then.set("required", anyList(k.Required))
+		}
+		if len(k.OneOf) > 0 {
+			var one []any
+			for _, key := range k.OneOf {
+				one = append(one, newObject("required", []any{key}))
+			}
+			then.set("anyOf", one)
+		}
+		then.set("additionalProperties", false)
+		keys := newObject()
+		for _, key := range props.keys {
+			if !claimed[key] {
+				keys.set(key, true)
+			}
+		}
+		for _, key := range k.Keys {
+			keys.set(key, true)
+			if slices.Contains(k.Counts, key) {
+				keys.set(key, newObject("type", "integer", "minimum", json.Number("0")))
+			}
+		}
+		then.set("properties", keys)
+		when := newObject("required", []any{"check"}, "properties", newObject("check", newObject("const", k.Name)))
+		allOf = append(allOf, newObject("if", when, "then", then))
+	}
+	def.set("allOf", allOf)
+}
+
+func anyList(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
 
 // kindKey is one kind's use of a key.
