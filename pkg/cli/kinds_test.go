@@ -30,7 +30,7 @@ func TestEveryKindAgrees(t *testing.T) {
 		name   string
 		kinds  []spec.Kind
 		common []string // the keys every kind of the block takes
-	}{{"source", spec.SourceKinds(), jsonKeys(spec.Source{})}, {"sink", spec.SinkKinds(), jsonKeys(spec.Sink{})}} {
+	}{{"source", spec.SourceKinds(), spec.CommonKeys(spec.Source{})}, {"sink", spec.SinkKinds(), spec.CommonKeys(spec.Sink{})}} {
 		def := doc["$defs"].(map[string]any)[block.name].(map[string]any)
 		props := def["properties"].(map[string]any)
 		if len(block.kinds) == 0 {
@@ -225,18 +225,6 @@ func decodedDefaults(t *testing.T, k spec.Kind) map[string]any {
 		}
 	}
 	return m
-}
-
-// jsonKeys are the JSON keys of a struct's fields.
-func jsonKeys(v any) []string {
-	var keys []string
-	rt := reflect.TypeOf(v)
-	for i := range rt.NumField() {
-		if name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
-			keys = append(keys, name)
-		}
-	}
-	return keys
 }
 
 func withKey(m map[string]string, key, value string) map[string]string {

@@ -53,13 +53,13 @@ func decodeKinds(doc *document, v any, s *Spec) diag.Diagnostics {
 	var diags diag.Diagnostics
 	root, _ := v.(map[string]any)
 	if k, ok := sourceKinds.lookup(s.Source.Kind); ok {
-		cfg, more := decodeConfig(doc, []any{"source"}, "source", k, root["source"], commonKeys(Source{}))
+		cfg, more := decodeConfig(doc, []any{"source"}, "source", k, root["source"], CommonKeys(Source{}))
 		s.Source.Config, diags = cfg.(SourceConfig), append(diags, more...)
 	}
 	sinks, _ := root["sinks"].([]any)
 	for i := range s.Sinks {
 		if k, ok := sinkKinds.lookup(s.Sinks[i].Kind); ok && i < len(sinks) {
-			cfg, more := decodeConfig(doc, []any{"sinks", i}, "sink", k, sinks[i], commonKeys(Sink{}))
+			cfg, more := decodeConfig(doc, []any{"sinks", i}, "sink", k, sinks[i], CommonKeys(Sink{}))
 			s.Sinks[i].Config, diags = cfg.(SinkConfig), append(diags, more...)
 		}
 	}

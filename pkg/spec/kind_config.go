@@ -206,9 +206,9 @@ func decodeConfig(doc *document, path []any, what string, k Kind, v any, common 
 	return cfg, diags
 }
 
-// commonKeys are the JSON keys of a block struct's own fields (Source's, Sink's):
+// CommonKeys are the JSON keys of a block struct's own fields (Source's, Sink's):
 // the keys every kind of the block takes.
-func commonKeys(block any) []string {
+func CommonKeys(block any) []string {
 	var keys []string
 	t := reflect.TypeOf(block)
 	for i := range t.NumField() {

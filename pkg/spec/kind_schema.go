@@ -37,7 +37,7 @@ func buildSchema(file []byte) ([]byte, error) {
 		name   string
 		common []string
 		kinds  []Kind
-	}{{"source", commonKeys(Source{}), SourceKinds()}, {"sink", commonKeys(Sink{}), SinkKinds()}} {
+	}{{"source", CommonKeys(Source{}), SourceKinds()}, {"sink", CommonKeys(Sink{}), SinkKinds()}} {
 		def := defs.obj(b.name)
 		if def == nil {
 			return nil, fmt.Errorf("no $defs.%s", b.name)

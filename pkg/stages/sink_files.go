@@ -191,12 +191,8 @@ func (s *fileSink) copy(ctx context.Context, run *Run, stage, table, query, base
 // built. Entries of tables this run did not write stay as they were, like their files.
 func (s *fileSink) updateManifest(dir string, files []staged) error {
 	path := filepath.Join(dir, ManifestName)
-	m := Manifest{Sink: s.name, Format: s.format}
-	if b, err := os.ReadFile(path); err == nil {
-		if err := json.Unmarshal(b, &m); err != nil {
-			return fmt.Errorf("%s is not a manifest (%v): move it away", filepath.Join(s.dir, ManifestName), err)
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	m, err := manifestIn(dir, s.dir)
+	if err != nil {
 		return err
 	}
 	for _, f := range files {
@@ -214,6 +210,27 @@ func (s *fileSink) updateManifest(dir string, files []staged) error {
 		return err
 	}
 	return writeSynced(path, append(b, '\n'))
+}
+
+// ReadManifest reads the manifest of a folder sink's folder; a folder without one
+// has an empty one.
+func ReadManifest(dir string) (Manifest, error) { return manifestIn(dir, dir) }
+
+// manifestIn reads the manifest in dir; when it is no manifest, the error names
+// the one in shown (the published folder, when dir is the next one being built).
+func manifestIn(dir, shown string) (Manifest, error) {
+	var m Manifest
+	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, nil
+	}
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("%s is not a manifest (%v): move it away", filepath.Join(shown, ManifestName), err)
+	}
+	return m, nil
 }
 
 // writeSynced writes a new file and flushes it to disk before the folder is published.

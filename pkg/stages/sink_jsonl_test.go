@@ -37,7 +37,10 @@ sinks:
   - {name: lines, kind: jsonl, path: %s}
 `, dir, out))
 	enginetest.Apply(t, plan)
-	first := readManifest(t, out)
+	first, err := stages.ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(first.Tables) != 6 || first.Format != "jsonl" {
 		t.Fatalf("manifest lists %d files as %q, want a table and its quarantine for each of 3 tables, as jsonl", len(first.Tables), first.Format)
 	}
@@ -75,24 +78,15 @@ sinks:
 	db.Close()
 
 	enginetest.Apply(t, plan)
-	for i, e := range readManifest(t, out).Tables {
+	second, err := stages.ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range second.Tables {
 		if was := first.Tables[i]; e.File != was.File || e.SHA256 != was.SHA256 {
 			t.Errorf("the rerun wrote %s with sha256 %s, the first run %s %s", e.File, e.SHA256, was.File, was.SHA256)
 		}
 	}
-}
-
-func readManifest(t *testing.T, dir string) stages.Manifest {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, stages.ManifestName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m stages.Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
 // objectLines counts the file's lines, failing on one that is not a JSON object.

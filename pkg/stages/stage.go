@@ -57,29 +57,27 @@ var (
 func RegisterSource[C spec.SourceConfig](kind, doc string, build func(s spec.Source, c C) (Source, error)) {
 	var zero C
 	spec.RegisterSource(kind, doc, zero)
-	sources[kind] = func(s spec.Source) (Source, error) {
-		c, ok := s.Config.(C)
-		if !ok && s.Config != nil {
-			return nil, fmt.Errorf("config %T is not kind %s's %T", s.Config, kind, zero)
-		}
-		return build(s, spec.WithDefaults(c))
-	}
+	sources[kind] = builder(kind, func(s spec.Source) any { return s.Config }, build)
 }
 
-// RegisterSink makes a sink kind available, in one call from the kind's file: spec
-// learns its name, doc and config type C (a pointer to a struct whose tags say its
-// keys, defaults and schema; see spec.RegisterSink), and a run builds its sinks with
-// build, from a block its kind's Check has passed, its defaults filled. A duplicate
-// kind is a programming error.
+// RegisterSink makes a sink kind available; see RegisterSource.
 func RegisterSink[C spec.SinkConfig](kind, doc string, build func(k spec.Sink, c C) (Sink, error)) {
 	var zero C
 	spec.RegisterSink(kind, doc, zero)
-	sinks[kind] = func(k spec.Sink) (Sink, error) {
-		c, ok := k.Config.(C)
-		if !ok && k.Config != nil {
-			return nil, fmt.Errorf("config %T is not kind %s's %T", k.Config, kind, zero)
+	sinks[kind] = builder(kind, func(k spec.Sink) any { return k.Config }, build)
+}
+
+// builder is a kind's build from its block B: the block's config must be of the
+// kind's type C, and build sees it with its defaults filled.
+func builder[B, C, S any](kind string, config func(B) any, build func(B, C) (S, error)) func(B) (S, error) {
+	return func(b B) (S, error) {
+		cfg := config(b)
+		c, ok := cfg.(C)
+		if !ok && cfg != nil {
+			var none S
+			return none, fmt.Errorf("config %T is not kind %s's %T", cfg, kind, c)
 		}
-		return build(k, spec.WithDefaults(c))
+		return build(b, spec.WithDefaults(c))
 	}
 }
 
