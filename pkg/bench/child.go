@@ -20,6 +20,7 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/engine"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/stages"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
 )
 
@@ -190,13 +191,14 @@ func loadPlan(j Job) (*spec.Plan, error) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	if s.Source.Kind != "thelook" {
+	gen, ok := s.Source.Config.(*stages.TheLookConfig)
+	if !ok {
 		return nil, fmt.Errorf("%s: the benchmark needs the thelook source, not %q", j.Spec, s.Source.Kind)
 	}
-	s.Source.Scale = j.Scale
+	gen.Scale = j.Scale
 	// Clean rows: every kind of run measured must handle the generator's rows, and
 	// bare DuckDB quarantines nothing (the spec's defects show quarantine at work).
-	s.Source.Defects = 0
+	gen.Defects = 0
 	if format := filesFormat(j.Kind); format != "" {
 		// The files measurements read the generator's rows from the files
 		// files-prepare wrote; everything else of the spec stays.
@@ -211,7 +213,7 @@ func loadPlan(j Job) (*spec.Plan, error) {
 		if k.Kind != "csv" && k.Kind != "parquet" {
 			return nil, fmt.Errorf("%s: sink %s: the benchmark writes csv and parquet sinks only, not %q", j.Spec, k.Name, k.Kind)
 		}
-		k.Path = j.Dir + "/" + k.Name
+		k.Config = &stages.FolderConfig{Path: j.Dir + "/" + k.Name}
 	}
 	p, diags := spec.Compile(s)
 	if diags.HasErrors() {
@@ -237,7 +239,8 @@ func generate(plan *spec.Plan) (Result, error) {
 }
 
 func sourceOptions(plan *spec.Plan) thelook.Options {
-	return thelook.Options{Scale: plan.Spec.Source.Scale, Seed: plan.Spec.Source.Seed}
+	gen := plan.Spec.Source.Config.(*stages.TheLookConfig) // buildPlan refuses any other source; only files measurements swap it, and they do not generate
+	return thelook.Options{Scale: gen.Scale, Seed: gen.Seed}
 }
 
 // apply runs the plan through the engine, as `ecomrun apply` does, and sums its

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
+	"github.com/ecomrun/ecomrun/pkg/stages"
 	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
@@ -38,7 +39,7 @@ func filesFormat(kind string) string {
 
 // filesSource is the files source reading the prepared input of a format.
 func filesSource(input, format string, pos spec.Source) spec.Source {
-	return spec.Source{Kind: "files", Dir: filepath.Join(input, format), Format: format, Pos: pos.Pos}
+	return spec.Source{Kind: "files", Config: &stages.FilesConfig{Dir: filepath.Join(input, format), Format: format}, Pos: pos.Pos}
 }
 
 // bigQueryTimestamp is how BigQuery's console exports a TIMESTAMP to CSV.

@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/ecomrun/ecomrun/pkg/catalog"
-	"github.com/ecomrun/ecomrun/pkg/plandiff"
 	"github.com/ecomrun/ecomrun/pkg/rules"
 )
 
@@ -95,7 +94,7 @@ func viewOf(m *catalog.Model, rs []rules.Rule, withOptional bool) modelView {
 		case r.Builtin:
 			from = "built-in"
 		}
-		v.Rules = append(v.Rules, ruleView{Name: r.Name, Check: r.Check, Severity: r.Severity, From: from, Summary: plandiff.RuleSummary(r)})
+		v.Rules = append(v.Rules, ruleView{Name: r.Name, Check: r.Check, Severity: r.Severity, From: from, Summary: rules.Summary(r)})
 	}
 	return v
 }

@@ -26,7 +26,7 @@ type predictor interface {
 // --format markdown, a table per table. A dry run over max_bytes_billed, or a source
 // that cannot predict, fails the plan (ExitFailed).
 func printPredictions(ctx context.Context, w io.Writer, format string, p *spec.Plan) int {
-	src, err := stages.NewSource(p.Spec.Source)
+	src, err := stages.NewSource(p.Spec)
 	if err != nil {
 		fmt.Fprintf(w, "\nPredicted quarantine: %v\n", err)
 		return ExitFailed

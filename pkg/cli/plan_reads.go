@@ -31,7 +31,7 @@ type tableRead struct {
 // run, which needs credentials and bills nothing). note says why there are no
 // estimates when the source could have given them: no credentials, say.
 func planReads(ctx context.Context, p *spec.Plan) (reads []tableRead, note string) {
-	src, err := stages.NewSource(p.Spec.Source)
+	src, err := stages.NewSource(p.Spec)
 	if err != nil {
 		return nil, err.Error()
 	}

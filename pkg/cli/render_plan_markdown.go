@@ -5,7 +5,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/plandiff"
+	"github.com/ecomrun/ecomrun/pkg/rules"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
 )
@@ -16,7 +18,7 @@ import (
 func printPlanMarkdown(w io.Writer, p *spec.Plan, g graph) {
 	sp := p.Spec
 	fmt.Fprintf(w, "### ecomrun plan: %s\n\n", code(sp.Name))
-	fmt.Fprintf(w, "%s · source: %s · warehouse: %s · %s, %s\n\n", code(sp.File), mdText(describeSource(sp.Source)),
+	fmt.Fprintf(w, "%s · source: %s · warehouse: %s · %s, %s\n\n", code(sp.File), mdText(sp.Source.Describe()),
 		code(sp.Warehouse.Path), plural(len(p.Tables), "table"), plural(len(p.Stages), "stage"))
 	var diagram strings.Builder
 	printMermaid(&diagram, g)
@@ -33,10 +35,10 @@ func printPlanMarkdown(w io.Writer, p *spec.Plan, g graph) {
 		if t.Limit > 0 {
 			reads += fmt.Sprintf(", at most %d rows", t.Limit)
 		}
-		if sp.Source.Kind != "thelook" {
+		if t.Contract != (catalog.Contract{}) { // the generator's tables have none: they never drift
 			reads += "<br>contract: " + mdText(describeContract(t.Contract))
 		}
-		if q, ok := stages.DescribeRead(sp.Source, &t); ok {
+		if q, ok := stages.DescribeRead(sp, &t); ok {
 			reads += " (query below)"
 			queries = append(queries, fmt.Sprintf("%s:\n\n%s", code(t.Name), fence("sql", q)))
 		}
@@ -55,8 +57,7 @@ func printPlanMarkdown(w io.Writer, p *spec.Plan, g graph) {
 			if len(s.Tables) > 0 {
 				tables = mdText(strings.Join(s.Tables, ", "))
 			}
-			where := strings.TrimSpace(strings.TrimPrefix(describeSink(s), s.Kind))
-			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", code(s.Name), mdText(s.Kind), code(where), tables)
+			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", code(s.Name), mdText(s.Kind), code(s.Describe()), tables)
 		}
 	}
 	if len(queries) > 0 {
@@ -74,7 +75,7 @@ func checksCell(t spec.TablePlan) string {
 	cell += fmt.Sprintf(" + %d spec:", own)
 	for _, r := range t.Rules {
 		if !r.Builtin {
-			cell += "<br>" + code(r.Name) + " " + mdText(plandiff.RuleSummary(r))
+			cell += "<br>" + code(r.Name) + " " + mdText(rules.Summary(r))
 		}
 	}
 	return cell

@@ -137,7 +137,7 @@ sinks:
 	if len(blocks["mermaid"]) != 1 {
 		t.Errorf("want one mermaid block, got %d", len(blocks["mermaid"]))
 	}
-	query, ok := stages.DescribeRead(plan.Spec.Source, &plan.Tables[0])
+	query, ok := stages.DescribeRead(plan.Spec, &plan.Tables[0])
 	if !ok || !strings.Contains(query, "````") {
 		t.Fatalf("the files source should state a query with the condition, got %q", query)
 	}

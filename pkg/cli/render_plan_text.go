@@ -9,7 +9,6 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/plandiff"
 	"github.com/ecomrun/ecomrun/pkg/rules"
 	"github.com/ecomrun/ecomrun/pkg/spec"
-	"github.com/ecomrun/ecomrun/pkg/stages"
 )
 
 // printPlan shows a plan for a terminal: the pipeline's blocks, a line per table
@@ -18,7 +17,7 @@ func printPlan(w io.Writer, p *spec.Plan) {
 	sp := p.Spec
 	fmt.Fprintf(w, "Pipeline %q (%s)\n", sp.Name, sp.File)
 	tt := textTable{indent: "  "}
-	tt.add("source:", describeSource(sp.Source))
+	tt.add("source:", sp.Source.Describe())
 	tt.add("warehouse:", sp.Warehouse.Path)
 	for _, sk := range sp.Sinks {
 		tt.add("sink "+sk.Name+":", describeSink(sk))
@@ -36,7 +35,7 @@ func printPlan(w io.Writer, p *spec.Plan) {
 		tt.add(t.Name, tableMode(t), invalid, fmt.Sprintf("%d built-in + %d spec", builtin, own), orNone(strings.Join(t.Sinks, ", ")))
 	}
 	tt.write(w)
-	printCSVDialects(w, p)
+	printTableReads(w, p)
 	printContracts(w, p)
 	fmt.Fprintf(w, "\nStages (%d):\n", len(p.Stages))
 	tt = textTable{indent: "  "}
@@ -50,26 +49,34 @@ func printPlan(w io.Writer, p *spec.Plan) {
 	tt.write(w)
 }
 
-// printCSVDialects says how a files source reads its CSV files, once per dialect
-// with the tables that share it: ecomrun decides the dialect, and a reviewer sees it.
-func printCSVDialects(w io.Writer, p *spec.Plan) {
-	src := p.Spec.Source
-	if src.Kind != "files" || src.Format != "" && src.Format != "csv" {
+// printTableReads shows what a source says of how it reads each table
+// (spec.TableDescriber: the files source's CSV dialect), once per reading with the
+// tables that share it: ecomrun decides it, and a reviewer sees it.
+func printTableReads(w io.Writer, p *spec.Plan) {
+	d, ok := p.Spec.Source.Config.(spec.TableDescriber)
+	if !ok {
 		return
 	}
+	var heading string
 	var order []string
 	tables := map[string][]string{}
 	for i := range p.Tables {
-		d := stages.DescribeCSV(src, &p.Tables[i])
-		if _, seen := tables[d]; !seen {
-			order = append(order, d)
+		h, words := d.DescribeTable(&p.Tables[i])
+		if h == "" {
+			continue
 		}
-		tables[d] = append(tables[d], p.Tables[i].Name)
+		if _, seen := tables[words]; !seen {
+			order = append(order, words)
+		}
+		heading, tables[words] = h, append(tables[words], p.Tables[i].Name)
 	}
-	fmt.Fprintln(w, "\nCSV dialect:")
+	if len(order) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s:\n", heading)
 	tt := textTable{indent: "  "}
-	for _, d := range order {
-		tt.add(strings.Join(tables[d], ", ")+":", d)
+	for _, words := range order {
+		tt.add(strings.Join(tables[words], ", ")+":", words)
 	}
 	tt.write(w)
 }
@@ -78,17 +85,20 @@ func printCSVDialects(w io.Writer, p *spec.Plan) {
 // its model, once per contract with the tables that share it. The generator never
 // drifts: nothing to say.
 func printContracts(w io.Writer, p *spec.Plan) {
-	if p.Spec.Source.Kind == "thelook" {
-		return
-	}
 	var order []string
 	tables := map[string][]string{}
 	for _, t := range p.Tables {
+		if t.Contract == (catalog.Contract{}) {
+			continue
+		}
 		c := describeContract(t.Contract)
 		if _, seen := tables[c]; !seen {
 			order = append(order, c)
 		}
 		tables[c] = append(tables[c], t.Name)
+	}
+	if len(order) == 0 {
+		return
 	}
 	fmt.Fprintln(w, "\nSchema contract (checked against the source's columns before any row is read):")
 	tt := textTable{indent: "  "}
@@ -242,28 +252,9 @@ func tableMode(t spec.TablePlan) string {
 	return "incremental on " + t.Incremental.Cursor
 }
 
-func describeSource(s spec.Source) string {
-	switch s.Kind {
-	case "thelook":
-		return fmt.Sprintf("thelook generator (scale %g, seed %d)", s.Scale, s.Seed)
-	case "files":
-		return fmt.Sprintf("files (%s in %s)", s.Format, s.Dir)
-	case "bigquery":
-		return fmt.Sprintf("bigquery %s (billed to %s)", s.Dataset, s.Project)
-	}
-	return s.Kind
-}
-
-// describeSink names where a sink writes: its path, or its URL for object stores.
+// describeSink names a sink's kind and where it writes, in the kind's words.
 func describeSink(s spec.Sink) string {
-	where := s.Path
-	if where == "" {
-		where = s.URL
-	}
-	if where == "" {
-		where = s.Database
-	}
-	return strings.TrimSpace(s.Kind + " " + where)
+	return strings.TrimSpace(s.Kind + " " + s.Describe())
 }
 
 // plural writes a count with its noun: "1 table", "3 tables".

@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/ecomrun/ecomrun/schema"
+	"github.com/ecomrun/ecomrun/pkg/spec"
 )
 
-// runSchema prints the embedded JSON Schema, for editors and other tools.
+// runSchema prints the spec's JSON Schema (spec.Schema: the embedded file with
+// the registered kinds' parts), for editors and other tools.
 func runSchema(ctx context.Context, args []string, s streams) int {
 	fs := newFlags("schema", "", s)
 	rest, err := parse(fs, args)
@@ -18,7 +19,7 @@ func runSchema(ctx context.Context, args []string, s streams) int {
 		fmt.Fprintf(s.err, "ecomrun schema: takes no arguments (got %q)\n", rest[0])
 		return ExitUsage
 	}
-	s.out.Write(schema.Pipeline)
+	s.out.Write(spec.Schema())
 	return ExitOK
 }
 

@@ -70,7 +70,7 @@ func preflight(ctx context.Context, plan *spec.Plan, wh *warehouse.Warehouse, wh
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := dag.Safely(func() error { return preflightSink(ctx, k, wh, runID) }); err != nil {
+			if err := dag.Safely(func() error { return preflightSink(ctx, plan.Spec, k, wh, runID) }); err != nil {
 				lines[i] = fmt.Sprintf("sink %s (%s): %s", k.Name, k.Kind, oneLine(err))
 			}
 		}()
@@ -87,8 +87,8 @@ func preflight(ctx context.Context, plan *spec.Plan, wh *warehouse.Warehouse, wh
 	return &PreflightError{Problems: problems}
 }
 
-func preflightSink(ctx context.Context, k spec.Sink, wh *warehouse.Warehouse, runID string) error {
-	s, err := stages.NewSink(k)
+func preflightSink(ctx context.Context, sp *spec.Spec, k spec.Sink, wh *warehouse.Warehouse, runID string) error {
+	s, err := stages.NewSink(sp, k)
 	if err != nil {
 		return err
 	}

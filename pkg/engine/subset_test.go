@@ -2,9 +2,7 @@ package engine_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -27,12 +25,8 @@ sinks: [{name: files, kind: csv, path: %[1]s/csv}]
 
 func manifestRuns(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, stages.ManifestName))
+	m, err := stages.ReadManifest(dir)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var m stages.Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
 	runs := map[string]string{}

@@ -5,6 +5,7 @@ package enginetest
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -31,6 +32,18 @@ func Compile(t testing.TB, path, body string) *spec.Plan {
 		t.Fatalf("spec errors:\n%v", ds)
 	}
 	return plan
+}
+
+// Load loads an inline spec (file t.yaml, no environment) and returns it, nil when
+// it has errors, with each diagnostic as "LINE:COL: message", for a kind's tests
+// of what its Check refuses.
+func Load(src string) (*spec.Spec, []string) {
+	s, diags := spec.Load("t.yaml", []byte(src), nil)
+	out := []string{}
+	for _, d := range diags {
+		out = append(out, fmt.Sprintf("%d:%d: %s", d.Pos.Line, d.Pos.Col, d.Message))
+	}
+	return s, out
 }
 
 // Apply runs a plan on two stages at a time and fails the test if the run fails.

@@ -193,7 +193,9 @@ func quarantineFields(m *catalog.Model) []Field {
 
 func (b *builder) input(t *spec.TablePlan) Dataset {
 	ns, name := sourceDataset(b.plan.Spec.Source, t)
-	return Dataset{Namespace: ns, Name: name, Facets: map[string]any{"schema": b.schema(fields(t.Model, b.plan.Spec.Source.Kind != "bigquery" && b.plan.Spec.Source.Kind != "thelook"))}}
+	// A file has no types of its own: its columns are what DuckDB reads, in DuckDB's
+	// types; a table elsewhere (BigQuery, the generator) has the model's.
+	return Dataset{Namespace: ns, Name: name, Facets: map[string]any{"schema": b.schema(fields(t.Model, ns == "file"))}}
 }
 
 // warehouseOutputs are the warehouse table and, when rows are quarantined, its quarantine table.

@@ -3,10 +3,10 @@ package lineage
 import (
 	"net/url"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/stages"
 )
 
 // Dataset names follow OpenLineage's naming conventions (Naming.md of the
@@ -17,25 +17,15 @@ import (
 // md:<database> and <schema>.<table>. The generator is a namespace of its own,
 // "thelook", whose names carry the seed and scale that decide its rows.
 
-// sourceDataset names the dataset a table is read from: the file or BigQuery
-// table the source reads (a table's path: or table: included).
+// sourceDataset names the dataset a table is read from, as the source's kind
+// does (stages.DatasetNamer): the file or BigQuery table it reads (a table's path:
+// or table: included), the generator's rows; a kind that says nothing names it
+// by its kind and table.
 func sourceDataset(s spec.Source, t *spec.TablePlan) (namespace, name string) {
-	switch s.Kind {
-	case "bigquery":
-		project, dataset := s.Project, s.Dataset
-		if i := strings.LastIndex(dataset, "."); i >= 0 {
-			project, dataset = dataset[:i], dataset[i+1:]
-		}
-		table := t.Name
-		if t.SourceTable != "" {
-			table = t.SourceTable
-		}
-		return "bigquery", project + "." + dataset + "." + table
-	case "files":
-		path, _ := spec.FilesPath(s, t)
-		return "file", absPath(path)
+	if n, ok := s.Config.(stages.DatasetNamer); ok {
+		return n.LineageDataset(t)
 	}
-	return "thelook", "seed=" + strconv.FormatInt(s.Seed, 10) + "/scale=" + strconv.FormatFloat(s.Scale, 'g', -1, 64) + "/" + t.Name
+	return s.Kind, t.Name
 }
 
 // duckdbNamespace is the namespace of a DuckDB file's tables.

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/ecomrun/ecomrun/pkg/spec"
+	"github.com/ecomrun/ecomrun/pkg/stages"
+	"github.com/ecomrun/ecomrun/pkg/stages/bigquery"
 )
 
 // TestDatasetNaming: datasets are named as OpenLineage's Naming.md says for the
@@ -25,21 +27,21 @@ func TestDatasetNaming(t *testing.T) {
 		table spec.TablePlan
 		want  want
 	}{
-		{"bigquery public dataset", spec.Source{Kind: "bigquery", Project: "my-project", Dataset: spec.DefaultDataset}, spec.TablePlan{Name: "orders"},
+		{"bigquery public dataset", spec.Source{Kind: "bigquery", Config: &bigquery.Config{Project: "my-project", Dataset: "bigquery-public-data.thelook_ecommerce"}}, spec.TablePlan{Name: "orders"},
 			want{"bigquery", "bigquery-public-data.thelook_ecommerce.orders"}},
-		{"bigquery dataset of the billing project", spec.Source{Kind: "bigquery", Project: "my-project", Dataset: "thelook"}, spec.TablePlan{Name: "users"},
+		{"bigquery dataset of the billing project", spec.Source{Kind: "bigquery", Config: &bigquery.Config{Project: "my-project", Dataset: "thelook"}}, spec.TablePlan{Name: "users"},
 			want{"bigquery", "my-project.thelook.users"}},
-		{"bigquery domain-scoped project", spec.Source{Kind: "bigquery", Project: "my-project", Dataset: "example.com:shop.thelook"}, spec.TablePlan{Name: "events"},
+		{"bigquery domain-scoped project", spec.Source{Kind: "bigquery", Config: &bigquery.Config{Project: "my-project", Dataset: "example.com:shop.thelook"}}, spec.TablePlan{Name: "events"},
 			want{"bigquery", "example.com:shop.thelook.events"}},
-		{"files relative dir", spec.Source{Kind: "files", Dir: "in", Format: "csv"}, spec.TablePlan{Name: "orders"},
+		{"files relative dir", spec.Source{Kind: "files", Config: &stages.FilesConfig{Dir: "in", Format: "csv"}}, spec.TablePlan{Name: "orders"},
 			want{"file", filepath.Join(cwd, "in", "orders.csv")}},
-		{"files absolute dir, cleaned", spec.Source{Kind: "files", Dir: "/data/x/../exports/", Format: "parquet"}, spec.TablePlan{Name: "users"},
+		{"files absolute dir, cleaned", spec.Source{Kind: "files", Config: &stages.FilesConfig{Dir: "/data/x/../exports/", Format: "parquet"}}, spec.TablePlan{Name: "users"},
 			want{"file", "/data/exports/users.parquet"}},
-		{"bigquery table named apart", spec.Source{Kind: "bigquery", Project: "p", Dataset: "crm"}, spec.TablePlan{Name: "customers", SourceTable: "customers_v2"},
+		{"bigquery table named apart", spec.Source{Kind: "bigquery", Config: &bigquery.Config{Project: "p", Dataset: "crm"}}, spec.TablePlan{Name: "customers", SourceTable: "customers_v2"},
 			want{"bigquery", "p.crm.customers_v2"}},
-		{"files path of a table", spec.Source{Kind: "files", Dir: "/data", Format: "csv"}, spec.TablePlan{Name: "customers", Path: "exports/c-2024.parquet"},
+		{"files path of a table", spec.Source{Kind: "files", Config: &stages.FilesConfig{Dir: "/data", Format: "csv"}}, spec.TablePlan{Name: "customers", Path: "exports/c-2024.parquet"},
 			want{"file", "/data/exports/c-2024.parquet"}},
-		{"thelook", spec.Source{Kind: "thelook", Seed: 42, Scale: 0.1}, spec.TablePlan{Name: "orders"},
+		{"thelook", spec.Source{Kind: "thelook", Config: &stages.TheLookConfig{Seed: 42, Scale: 0.1}}, spec.TablePlan{Name: "orders"},
 			want{"thelook", "seed=42/scale=0.1/orders"}},
 	}
 	for _, tc := range sources {

@@ -8,7 +8,6 @@ package plandiff
 import (
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -52,7 +51,7 @@ type Table struct {
 	Rules  []Rule  `json:"rules,omitempty"`
 }
 
-// Rule is one rule added, removed or changed, in RuleSummary's words.
+// Rule is one rule added, removed or changed, in rules.Summary's words.
 type Rule struct {
 	Name    string `json:"name"`
 	Change  string `json:"change"`
@@ -167,11 +166,11 @@ func ruleChanges(old, new []rules.Rule) []Rule {
 		n, inNew := nm[name]
 		switch {
 		case !inOld:
-			out = append(out, Rule{Name: name, Change: Added, Builtin: n.Builtin, New: RuleSummary(n)})
+			out = append(out, Rule{Name: name, Change: Added, Builtin: n.Builtin, New: rules.Summary(n)})
 		case !inNew:
-			out = append(out, Rule{Name: name, Change: Removed, Builtin: o.Builtin, Old: RuleSummary(o)})
+			out = append(out, Rule{Name: name, Change: Removed, Builtin: o.Builtin, Old: rules.Summary(o)})
 		case ruleKey(o) != ruleKey(n):
-			out = append(out, Rule{Name: name, Change: Changed, Builtin: n.Builtin, Old: RuleSummary(o), New: RuleSummary(n)})
+			out = append(out, Rule{Name: name, Change: Changed, Builtin: n.Builtin, Old: rules.Summary(o), New: rules.Summary(n)})
 		}
 	}
 	return out
@@ -289,42 +288,4 @@ func union(old, new []string) []string {
 		}
 	}
 	return out
-}
-
-// RuleSummary says what a rule checks in one line, e.g. "range(num_of_item: 1..4)".
-func RuleSummary(r rules.Rule) string {
-	var arg string
-	switch r.Check {
-	case rules.AcceptedValues:
-		vals := make([]string, len(r.Values))
-		for i, v := range r.Values {
-			vals[i] = fmt.Sprint(v)
-		}
-		arg = r.Column + ": " + strings.Join(vals, ", ")
-	case rules.Range, rules.RowCount:
-		arg = bound(r.Min) + ".." + bound(r.Max)
-		if r.Column != "" {
-			arg = r.Column + ": " + arg
-		}
-	case rules.Pattern:
-		arg = r.Column + " ~ " + r.Pattern
-	case rules.Expression:
-		arg = r.SQL
-	case rules.Relationship:
-		arg = r.Column + " -> " + r.To
-	default:
-		arg = r.Column
-	}
-	s := r.Check + "(" + arg + ")"
-	if r.IsWarn() {
-		s += " warn"
-	}
-	return s
-}
-
-func bound(v any) string {
-	if v == nil {
-		return ""
-	}
-	return fmt.Sprint(v)
 }

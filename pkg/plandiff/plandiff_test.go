@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ecomrun/ecomrun/pkg/rules"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 )
 
@@ -156,7 +157,7 @@ tables:
 `)
 	var got []string
 	for _, r := range specRules(p.Tables[0].Rules) {
-		got = append(got, RuleSummary(r))
+		got = append(got, rules.Summary(r))
 	}
 	if len(got) != 2 || got[0] != "range(num_of_item: 2..)" || got[1] != "row_count(..10) warn" {
 		t.Errorf("summaries: %q", got)

@@ -22,9 +22,6 @@ const (
 	Duplicate = "duplicate"
 )
 
-// Checks lists the kinds a spec may write, in the order the docs list them.
-var Checks = []string{NotNull, Unique, AcceptedValues, Range, Pattern, Expression, Relationship, RowCount}
-
 // Severities.
 const (
 	SeverityError = "error"

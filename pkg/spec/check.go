@@ -2,10 +2,8 @@ package spec
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/diag"
@@ -23,11 +21,11 @@ func check(s *Spec, doc *document, b *binder) diag.Diagnostics {
 	c := &checker{s: s, doc: doc, edges: map[string][]edge{}, bind: b}
 	c.settings()
 	c.tableNames()
+	c.kinds()
 	for i := range s.Tables {
 		c.table(i)
 	}
 	c.sinks()
-	c.filesSource()
 	c.contracts()
 	c.paths()
 	c.cycles()
@@ -42,8 +40,12 @@ type checker struct {
 	order  []string
 	// edges are the relationships between tables: a table's validation reads the tables it references.
 	edges map[string][]edge
-	diags diag.Diagnostics
-	bind  *binder // nil: conditions are not bound
+	// sourceConfig and sinkConfigs are the blocks' configs with their defaults,
+	// nil for an unknown kind (kinds).
+	sourceConfig SourceConfig
+	sinkConfigs  []SinkConfig
+	diags        diag.Diagnostics
+	bind         *binder // nil: conditions are not bound
 }
 
 // edge is a relationship from one table to another, and where it is written.
@@ -90,7 +92,7 @@ func (c *checker) tableNames() {
 		c.inSpec[t.Name] = i
 		c.order = append(c.order, t.Name)
 		if c.s.Model(t.Name) == nil {
-			hint, detail := didYouMean(t.Name, catalog.Tables), "declare its columns to load a table of your own"
+			hint, detail := DidYouMean(t.Name, catalog.Tables), "declare its columns to load a table of your own"
 			if hint == "" {
 				detail = "thelook's tables are " + strings.Join(catalog.Tables, ", ") + "; " + detail
 			}
@@ -116,7 +118,7 @@ func (c *checker) table(i int) {
 	}
 	first := c.inSpec[t.Name] == i
 	builtin := map[string]bool{}
-	for _, r := range builtinRules(*t, m) {
+	for _, r := range BuiltinRules(*t, m) {
 		builtin[r.Name] = true
 		if first {
 			c.edge(t, r, []any{"tables", i, "enable", slices.Index(t.Enable, r.Name)})
@@ -146,24 +148,20 @@ func (c *checker) table(i int) {
 		}
 	}
 	if t.Where != "" {
-		if m := c.s.Model(t.Name); m != nil {
-			// A bigquery source receives the condition rendered in GoogleSQL: it must have a translation.
-			dialect := sqlexpr.DuckDB
-			if c.s.Source.Kind == "bigquery" {
-				dialect = sqlexpr.GoogleSQL
-			}
-			if err := rules.CheckCondition(t.Where, m.ColumnNames(), dialect); err != nil {
-				c.report(t.Pos, []any{"tables", i, "where"}, "where is one SQL condition over the table's own columns", "where: %v", err)
-			} else if dialect == sqlexpr.DuckDB { // BigQuery runs the GoogleSQL one
-				c.bindCondition(m, t.Where, t.Pos, []any{"tables", i, "where"}, "where")
-			}
+		// A source that reads with a query of its own receives the condition in its
+		// dialect (WhereDialect): it must have a translation.
+		dialect := sqlexpr.DuckDB
+		if d, ok := c.sourceConfig.(WhereDialect); ok {
+			dialect = d.WhereDialect()
+		}
+		if err := rules.CheckCondition(t.Where, m.ColumnNames(), dialect); err != nil {
+			c.report(t.Pos, []any{"tables", i, "where"}, "where is one SQL condition over the table's own columns", "where: %v", err)
+		} else if dialect == sqlexpr.DuckDB { // a source with a dialect of its own runs its rendering
+			c.bindCondition(m, t.Where, t.Pos, []any{"tables", i, "where"}, "where")
 		}
 	}
-	c.validatedInBigQuery(i, t, m)
 	c.onDuplicate(i, t, m)
-	if t.MaxBytesBilled > 0 && c.s.Source.Kind != "bigquery" {
-		c.report(t.Pos, []any{"tables", i, "max_bytes_billed"}, "it caps the bytes a BigQuery query job bills", "max_bytes_billed applies only to a bigquery source, not %s", c.s.Source.Kind)
-	}
+	c.sourceTableKeys(i, t)
 }
 
 // switches checks the disable and enable lists: each names a built-in rule, enable
@@ -223,44 +221,37 @@ func (c *checker) builtinName(t *Table, builtin []string, name string, at []any)
 	if slices.Contains(builtin, name) {
 		return
 	}
-	hint, detail := didYouMean(name, builtin), ""
+	hint, detail := DidYouMean(name, builtin), ""
 	if hint == "" {
 		detail = "built-in rules of " + t.Name + ": " + strings.Join(builtin, ", ")
 	}
 	c.report(t.Pos, at, detail, "table %s has no built-in rule %q%s", t.Name, name, hint)
 }
 
-// rule checks one spec rule's column and check-specific fields.
+// rule checks one spec rule's column, what its check kind checks
+// (rules.CheckKind.Check) and a relationship's table and column.
 func (c *checker) rule(t *Table, m *catalog.Model, r rules.Rule, at func(string) []any) {
 	if r.Column != "" {
 		if _, ok := m.Column(r.Column); !ok {
-			c.report(r.Pos, at("column"), columnsOf(t.Name, m.ColumnNames()), "unknown column %q in table %s%s", r.Column, t.Name, didYouMean(r.Column, m.ColumnNames()))
+			c.report(r.Pos, at("column"), columnsOf(t.Name, m.ColumnNames()), "unknown column %q in table %s%s", r.Column, t.Name, DidYouMean(r.Column, m.ColumnNames()))
 		}
 	}
+	if k, ok := rules.Kind(r.Check); ok && k.Check != nil {
+		if p := k.Check(r, m.ColumnNames()); p != nil {
+			c.report(r.Pos, at(p.Key), p.Detail, "%s", p.Message)
+			return // its arguments are wrong as written: nothing to bind
+		}
+	}
+	// What passes the kind's own check goes before DuckDB, as the run would put it.
 	switch r.Check {
-	case rules.Pattern:
-		if _, err := regexp.Compile(r.Pattern); err != nil {
-			c.report(r.Pos, at("pattern"), "patterns use RE2 syntax, as DuckDB's regexp_full_match",
-				"pattern does not compile: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
-		} else {
-			c.ruleArgs(m, r, at)
-		}
-	case rules.Range, rules.RowCount:
-		if greater(r.Min, r.Max) {
-			c.report(r.Pos, at("min"), "", "min %s is greater than max %s", display(r.Min), display(r.Max))
-		}
-		if r.Check == rules.Range {
-			c.ruleArgs(m, r, at)
-		}
-	case rules.AcceptedValues:
+	case rules.Pattern, rules.Range, rules.AcceptedValues:
 		c.ruleArgs(m, r, at)
 	case rules.Expression:
-		if err := rules.CheckExpression(r.SQL, m.ColumnNames()); err != nil && r.SQL != "" {
-			c.report(r.Pos, at("sql"), "an expression rule is one boolean SQL condition over the row's own columns", "sql: %v", err)
-		} else if r.SQL != "" && c.rulesInDuckDB() {
+		if r.SQL != "" && c.rulesInDuckDB() {
 			c.bindCondition(m, r.SQL, r.Pos, at("sql"), "sql")
 		}
-	case rules.Relationship:
+	}
+	if r.Check == rules.Relationship {
 		c.relationship(t, r, at("to"))
 	}
 }
@@ -271,7 +262,7 @@ func (c *checker) relationship(t *Table, r rules.Rule, at []any) {
 		return // the schema has reported it
 	}
 	if !c.has(table) {
-		hint, detail := didYouMean(table, c.order), ""
+		hint, detail := DidYouMean(table, c.order), ""
 		if catalog.Lookup(table) != nil {
 			detail = "add " + table + " to tables"
 		}
@@ -280,7 +271,7 @@ func (c *checker) relationship(t *Table, r rules.Rule, at []any) {
 	}
 	if m := c.s.Model(table); m != nil {
 		if _, ok := m.Column(column); !ok {
-			c.report(r.Pos, at, columnsOf(table, m.ColumnNames()), "relationship to %q: unknown column %q in table %s%s", r.To, column, table, didYouMean(column, m.ColumnNames()))
+			c.report(r.Pos, at, columnsOf(table, m.ColumnNames()), "relationship to %q: unknown column %q in table %s%s", r.To, column, table, DidYouMean(column, m.ColumnNames()))
 		}
 	}
 }
@@ -295,14 +286,10 @@ func (c *checker) sinks() {
 		}
 		for j, name := range k.Tables {
 			if !c.has(name) {
-				c.report(k.Pos, []any{"sinks", i, "tables", j}, "", "sink %q names table %q, which is not in this pipeline%s", k.Name, name, didYouMean(name, c.order))
+				c.report(k.Pos, []any{"sinks", i, "tables", j}, "", "sink %q names table %q, which is not in this pipeline%s", k.Name, name, DidYouMean(name, c.order))
 			}
 		}
-		if k.Kind == "s3" {
-			c.s3Sink(i, k)
-		}
 	}
-	c.s3Folders()
 }
 
 // cycles reports relationships that reference each other in a ring: a table's
@@ -338,43 +325,6 @@ func (c *checker) cycles() {
 			visit(t)
 		}
 	}
-}
-
-// greater reports whether bound a is above bound b, when both are numbers or both
-// are timestamps; other pairs are left for the engine.
-func greater(a, b any) bool {
-	if x, ok := toFloat(a); ok {
-		y, ok := toFloat(b)
-		return ok && x > y
-	}
-	x, okA := toTime(a)
-	y, okB := toTime(b)
-	return okA && okB && x.After(y)
-}
-
-func toFloat(v any) (float64, bool) {
-	switch v := v.(type) {
-	case int:
-		return float64(v), true
-	case float64:
-		return v, true
-	}
-	return 0, false
-}
-
-var timeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"}
-
-func toTime(v any) (time.Time, bool) {
-	s, ok := v.(string)
-	if !ok {
-		return time.Time{}, false
-	}
-	for _, layout := range timeLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
 }
 
 // orNone lists names, or says there are none.

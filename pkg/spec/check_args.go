@@ -102,13 +102,13 @@ func (c *checker) ruleArgs(m *catalog.Model, r rules.Rule, at func(string) []any
 }
 
 // boundsOrder reports a range's min above its max when the two are compared as
-// values of the column's type, for the pairs greater cannot read (a bound given as
+// values of the column's type, for the pairs rules.Greater cannot read (a bound given as
 // text): min: "10" is below max: "9" as text, above as numbers.
 func (c *checker) boundsOrder(r rules.Rule, col catalog.Column, at func(string) []any) {
 	_, textMin := r.Min.(string)
 	_, textMax := r.Max.(string)
-	if r.Check != rules.Range || r.Min == nil || r.Max == nil || !textMin && !textMax || greater(r.Min, r.Max) {
-		return // greater has decided it
+	if r.Check != rules.Range || r.Min == nil || r.Max == nil || !textMin && !textMax || rules.Greater(r.Min, r.Max) {
+		return // rules.Greater has decided it
 	}
 	if gt, err := c.bind.greater(r.Min, r.Max, col.Type.DuckDB()); err == nil && gt {
 		c.report(r.Pos, at("min"), fmt.Sprintf("compared as values of %s column %s", col.Type, col.Name),

@@ -261,7 +261,10 @@ func columnTypes(m *catalog.Model) string {
 // rulesInDuckDB says whether the spec's rules run in DuckDB (they do unless a
 // bigquery source runs them inside BigQuery), and are bound here.
 func (c *checker) rulesInDuckDB() bool {
-	return c.bind != nil && !(c.s.Source.Kind == "bigquery" && c.s.Source.Validate == "bigquery")
+	if r, ok := c.sourceConfig.(RulesElsewhere); ok && r.RulesInSource() {
+		return false
+	}
+	return c.bind != nil
 }
 
 // settings tries the warehouse's DuckDB settings.

@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -11,18 +10,13 @@ import (
 )
 
 // declaration checks what a table says of its own model: columns with unique names
-// and known types, a key among them, and a source that can serve the table (the
-// generator makes only thelook's seven tables); path and table only for the source
-// that reads them.
+// and known types, and a key among them. Whether its source can serve such a table
+// is the source kind's Check.
 func (c *checker) declaration(i int, t *Table) {
 	at := func(keys ...any) []any { return append([]any{"tables", i}, keys...) }
 	if !t.Declared() {
 		if t.Key != "" {
 			c.report(t.Pos, at("key"), "a built-in model has its key: declare columns to choose another", "key applies to a table that declares its columns")
-		}
-		if c.s.Source.Kind == "thelook" && c.s.modelTables[t.Name] != nil {
-			c.report(t.Pos, at("name"), "read a table of a model file ("+c.s.modelTables[t.Name].Pos.File+") from a files or bigquery source",
-				"the thelook generator makes only its seven tables with their built-in models, not a model file's")
 		}
 	} else {
 		seen := map[string]bool{}
@@ -42,28 +36,8 @@ func (c *checker) declaration(i int, t *Table) {
 			}
 		}
 		if t.Key != "" && !seen[t.Key] {
-			c.report(t.Pos, at("key"), columnsOf(t.Name, names), "key %q is not a declared column of table %s%s", t.Key, t.Name, didYouMean(t.Key, names))
+			c.report(t.Pos, at("key"), columnsOf(t.Name, names), "key %q is not a declared column of table %s%s", t.Key, t.Name, DidYouMean(t.Key, names))
 		}
-		if c.s.Source.Kind == "bigquery" && c.s.Source.Validate == "bigquery" {
-			for j, col := range t.Columns {
-				if typ := catalog.Type(strings.ToUpper(col.Type)); slices.Contains(textRead, typ) {
-					c.report(t.Pos, at("columns", j, "type"), "validate: local checks it after the read",
-						"validate: bigquery cannot check a %s column: it is read as text", typ)
-				}
-			}
-		}
-		if c.s.Source.Kind == "thelook" {
-			c.report(t.Pos, at("columns"), "read a declared table from a files or bigquery source; the generator's tables take their built-in models",
-				"the thelook generator makes only its seven tables with their built-in models, not declared columns")
-		}
-	}
-	if t.Path != "" && c.s.Source.Kind != "files" {
-		c.report(t.Pos, at("path"), "", "path applies only to a files source, not %s", c.s.Source.Kind)
-	} else if clean := filepath.Clean(t.Path); t.Path != "" && !filepath.IsAbs(clean) && (clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator))) {
-		c.report(t.Pos, at("path"), "write an absolute path if that file is really meant", "path %q leaves the source's dir through \"..\"", t.Path)
-	}
-	if t.SourceTable != "" && c.s.Source.Kind != "bigquery" {
-		c.report(t.Pos, at("table"), "", "table applies only to a bigquery source, not %s", c.s.Source.Kind)
 	}
 }
 
@@ -77,10 +51,6 @@ func reservedColumn(name string) bool {
 	}
 	return strings.HasPrefix(name, "_source_") || strings.HasPrefix(name, "_ecomrun") || strings.HasPrefix(name, "_flag_")
 }
-
-// textRead are the types the bigquery source reads as text and converts in DuckDB:
-// rules inside BigQuery would see the text, not the value.
-var textRead = []catalog.Type{catalog.Numeric, catalog.Bytes, catalog.Date, catalog.Datetime, catalog.JSON}
 
 func typeNames() string {
 	names := make([]string, len(catalog.Types))

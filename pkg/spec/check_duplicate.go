@@ -7,9 +7,9 @@ import (
 )
 
 // onDuplicate checks a table's on_duplicate: keep_first acts on the key's unique
-// rule, so the table needs a key whose rule is on, and it needs an order of the rows
-// to tell the first copy, which rules run inside BigQuery (validate: bigquery) do not
-// have: a BigQuery table has no order, and the staged rows' order exists only locally.
+// rule, so the table needs a key whose rule is on. (It also needs an order of the
+// rows to tell the first copy, which a source that runs the rules itself may not
+// have: that is the source kind's Check.)
 func (c *checker) onDuplicate(i int, t *Table, m *catalog.Model) {
 	if t.OnDuplicate != OnDuplicateKeepFirst {
 		return
@@ -22,8 +22,5 @@ func (c *checker) onDuplicate(i int, t *Table, m *catalog.Model) {
 	case slices.Contains(t.Disable, m.Key+"_unique"):
 		c.report(t.Pos, at, "keep_first changes what the rule does with a repeated key; enable the rule, or leave on_duplicate out",
 			"on_duplicate: keep_first acts on rule %s_unique, which disable turns off", m.Key)
-	case c.s.Source.Kind == "bigquery" && c.s.Source.Validate == "bigquery":
-		c.report(t.Pos, at, "use validate: local: the rows are staged in a stable order and the first copy of each key loads",
-			"on_duplicate: keep_first cannot run under validate: bigquery: a BigQuery table has no order to tell the first copy of a key")
 	}
 }

@@ -57,6 +57,10 @@ sinks:
   - name: orders
 sinks:
   - {name: out, kind: csv, path: .}`, []string{`8:34: sink out (.) overlaps the warehouse (w.duckdb)`}},
+		{"sink folder on the warehouse's spill folder", `
+  - name: orders
+sinks:
+  - {name: out, kind: csv, path: w.duckdb.tmp}`, []string{`8:34: sink out and the warehouse both write w.duckdb.tmp`}},
 		{"two sinks in one folder", `
   - name: orders
 sinks:
@@ -219,8 +223,8 @@ func TestSuggest(t *testing.T) {
 		{"invoices", []string{"orders", "users"}, ""},
 		{"orders", []string{"orders"}, ""},
 	} {
-		if got := didYouMean(tc.name, tc.candidates); got != tc.want {
-			t.Errorf("didYouMean(%q, %q) = %q, want %q", tc.name, tc.candidates, got, tc.want)
+		if got := DidYouMean(tc.name, tc.candidates); got != tc.want {
+			t.Errorf("DidYouMean(%q, %q) = %q, want %q", tc.name, tc.candidates, got, tc.want)
 		}
 	}
 }

@@ -34,16 +34,14 @@ func planTable(s *Spec, t Table) TablePlan {
 	tp := TablePlan{
 		Name:      t.Name,
 		Model:     m,
-		Rules:     builtinRules(t, m),
+		Rules:     BuiltinRules(t, m),
 		OnInvalid: onInvalid(t),
 		Where:     t.Where,
 		Limit:     t.Limit,
 		Sinks:     []string{},
 		Pos:       t.Pos,
 	}
-	for j, r := range t.Rules {
-		tp.Rules = append(tp.Rules, withDefaults(r, j+1))
-	}
+	tp.Rules = append(tp.Rules, t.NamedRules()...)
 	tp.Incremental, _ = incremental(t, m)
 	tp.CSV, tp.OnMalformed = t.CSV, t.OnMalformed
 	if t.OnDuplicate == OnDuplicateKeepFirst {
@@ -62,12 +60,12 @@ func planTable(s *Spec, t Table) TablePlan {
 	return tp
 }
 
-// builtinRules are the model's rules a table runs: all but the disabled ones, and the
+// BuiltinRules are the model's rules a table runs: all but the disabled ones, and the
 // optional ones only when enabled. They are copies placed at the table, so a report
 // about one points at the table that switched it on. Under on_duplicate: keep_first
 // the key's unique rule becomes <key>_duplicate, which sets aside every copy of a key
 // but the first.
-func builtinRules(t Table, m *catalog.Model) []rules.Rule {
+func BuiltinRules(t Table, m *catalog.Model) []rules.Rule {
 	var rs []rules.Rule
 	for _, r := range m.Rules {
 		if slices.Contains(t.Disable, r.Name) || r.Optional && !slices.Contains(t.Enable, r.Name) {
@@ -78,6 +76,16 @@ func builtinRules(t Table, m *catalog.Model) []rules.Rule {
 			r.Name, r.Check = m.Key+"_duplicate", rules.Duplicate
 		}
 		rs = append(rs, r)
+	}
+	return rs
+}
+
+// NamedRules are the table's own rules with their defaults: each named and with
+// a severity, as the plan runs them.
+func (t Table) NamedRules() []rules.Rule {
+	rs := make([]rules.Rule, len(t.Rules))
+	for j, r := range t.Rules {
+		rs[j] = withDefaults(r, j+1)
 	}
 	return rs
 }

@@ -11,23 +11,16 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/rules"
 )
 
-// Defaults a spec may leave out.
-const (
-	DefaultScale  = 0.1
-	DefaultFormat = "csv"
-	DefaultRead   = "auto"
-	// DefaultDataset is where thelook_ecommerce lives on BigQuery: project.dataset.
-	DefaultDataset = "bigquery-public-data.thelook_ecommerce"
-)
-
 // decode fills a Spec from the checked value. The Spec's json tags are spelled like
 // the YAML keys, so encoding/json does the work; it skips a value of the wrong type and
 // goes on, which lets the semantic checks run on the rest of a spec the schema has
-// already found mistakes in. Its error matters only when the schema found none.
-func decode(doc *document, v any) (*Spec, error) {
+// already found mistakes in. Its error matters only when the schema found none. Each
+// kind's block is decoded into its kind's config (decodeKinds), whose diagnostics it
+// returns.
+func decode(doc *document, v any) (*Spec, diag.Diagnostics, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := &Spec{}
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -45,11 +38,32 @@ func decode(doc *document, v any) (*Spec, error) {
 	for i := range s.Sinks {
 		s.Sinks[i].Pos = pos("sinks", i)
 	}
+	diags := decodeKinds(doc, v, s)
 	applyDefaults(s)
 	if err != nil {
-		return s, fmt.Errorf("cannot decode the spec: %w", err)
+		return s, diags, fmt.Errorf("cannot decode the spec: %w", err)
 	}
-	return s, nil
+	return s, diags, nil
+}
+
+// decodeKinds decodes the source's and the sinks' blocks into their kinds'
+// configs; a block of a kind no package registered has none (the schema reports
+// the kind).
+func decodeKinds(doc *document, v any, s *Spec) diag.Diagnostics {
+	var diags diag.Diagnostics
+	root, _ := v.(map[string]any)
+	if k, ok := sourceKinds.lookup(s.Source.Kind); ok {
+		cfg, more := decodeConfig(doc, []any{"source"}, "source", k, root["source"], CommonKeys(Source{}))
+		s.Source.Config, diags = cfg.(SourceConfig), append(diags, more...)
+	}
+	sinks, _ := root["sinks"].([]any)
+	for i := range s.Sinks {
+		if k, ok := sinkKinds.lookup(s.Sinks[i].Kind); ok && i < len(sinks) {
+			cfg, more := decodeConfig(doc, []any{"sinks", i}, "sink", k, sinks[i], CommonKeys(Sink{}))
+			s.Sinks[i].Config, diags = cfg.(SinkConfig), append(diags, more...)
+		}
+	}
+	return diags
 }
 
 // placeTables gives decoded tables (under "tables" in doc) and their rules their
@@ -93,23 +107,6 @@ func applyDefaults(s *Spec) {
 		base := filepath.Base(s.File)
 		s.Name = strings.TrimSuffix(base, filepath.Ext(base))
 	}
-	switch s.Source.Kind {
-	case "thelook":
-		if s.Source.Scale == 0 {
-			s.Source.Scale = DefaultScale
-		}
-	case "files":
-		if s.Source.Format == "" {
-			s.Source.Format = DefaultFormat
-		}
-	case "bigquery":
-		if s.Source.Read == "" {
-			s.Source.Read = DefaultRead
-		}
-		if s.Source.Dataset == "" {
-			s.Source.Dataset = DefaultDataset
-		}
-	}
 	for i := range s.Tables {
 		t := &s.Tables[i]
 		t.OnInvalid = onInvalid(*t)
@@ -118,11 +115,6 @@ func applyDefaults(s *Spec) {
 		}
 		for j := range t.Rules {
 			t.Rules[j] = withDefaults(t.Rules[j], j+1)
-		}
-	}
-	for i := range s.Sinks {
-		if s.Sinks[i].Kind == "s3" {
-			s3Defaults(&s.Sinks[i])
 		}
 	}
 }

@@ -42,7 +42,7 @@ func incremental(t Table, m *catalog.Model) (*Incremental, []fieldError) {
 	case t.Cursor == "":
 		return inc, nil // the schema reports the missing cursor
 	case !ok:
-		errs = append(errs, fieldError{"cursor", fmt.Sprintf("unknown column %q in table %s%s", t.Cursor, t.Name, didYouMean(t.Cursor, m.ColumnNames()))})
+		errs = append(errs, fieldError{"cursor", fmt.Sprintf("unknown column %q in table %s%s", t.Cursor, t.Name, DidYouMean(t.Cursor, m.ColumnNames()))})
 	case cursor.Type != catalog.Timestamp && cursor.Type != catalog.Int64:
 		errs = append(errs, fieldError{"cursor", fmt.Sprintf("cursor %s is %s: a cursor is a TIMESTAMP or INT64 column", t.Cursor, cursor.Type)})
 	}
@@ -53,7 +53,7 @@ func incremental(t Table, m *catalog.Model) (*Incremental, []fieldError) {
 	if inc.PrimaryKey == "" {
 		errs = append(errs, fieldError{"primary_key", fmt.Sprintf("table %s has no key to merge on: set primary_key, or key on the table", t.Name)})
 	} else if _, ok := m.Column(inc.PrimaryKey); !ok {
-		errs = append(errs, fieldError{"primary_key", fmt.Sprintf("unknown column %q in table %s%s", inc.PrimaryKey, t.Name, didYouMean(inc.PrimaryKey, m.ColumnNames()))})
+		errs = append(errs, fieldError{"primary_key", fmt.Sprintf("unknown column %q in table %s%s", inc.PrimaryKey, t.Name, DidYouMean(inc.PrimaryKey, m.ColumnNames()))})
 	}
 	if t.Lookback != nil && ok {
 		if err := inc.setLookback(t.Lookback, cursor.Type); err != nil {

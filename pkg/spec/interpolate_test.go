@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -189,8 +190,12 @@ func TestNumberInterpolation(t *testing.T) {
 			if tc.errs != nil {
 				return
 			}
-			if s.Source.Scale != tc.scale || s.Source.Seed != tc.seed {
-				t.Errorf("scale, seed = %v, %v; want %v, %v", s.Source.Scale, s.Source.Seed, tc.scale, tc.seed)
+			want := fmt.Sprintf(`{"kind":"thelook","scale":%v}`, tc.scale)
+			if tc.seed != 0 {
+				want = fmt.Sprintf(`{"kind":"thelook","scale":%v,"seed":%d}`, tc.scale, tc.seed)
+			}
+			if got := sourceJSON(t, s); got != want {
+				t.Errorf("source = %s, want %s", got, want)
 			}
 		})
 	}

@@ -106,7 +106,8 @@ func load(file string, src []byte, lookupEnv func(string) (string, bool)) (*Spec
 		return nil, diags.Sort(), secrets
 	}
 	diags = append(diags, validateSchema(doc, v)...)
-	s, err := decode(doc, v)
+	s, more, err := decode(doc, v)
+	diags = append(diags, more...)
 	if err != nil && !diags.HasErrors() {
 		diags.Errorf(doc.pos(doc.root), "%v", err)
 	}

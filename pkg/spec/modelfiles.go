@@ -167,10 +167,7 @@ func convertModelFile(doc *document, root *node) (any, diag.Diagnostics) {
 // when a spec enables it.
 func (s *Spec) checkModelFile(mf *modelFile, b *binder) diag.Diagnostics {
 	sub := &Spec{Source: s.Source, Tables: mf.tables}
-	if sub.Source.Kind == "thelook" {
-		sub.Source.Kind = "" // reported at the spec's table that takes the model
-	}
-	c := &checker{s: sub, doc: mf.doc, edges: map[string][]edge{}, bind: b}
+	c := &checker{s: sub, doc: mf.doc, edges: map[string][]edge{}, bind: b, sourceConfig: s.Source.Config}
 	for i := range mf.tables {
 		t := &mf.tables[i]
 		c.declaration(i, t)
@@ -201,6 +198,14 @@ func (s *Spec) checkModelFile(mf *modelFile, b *binder) diag.Diagnostics {
 		}
 	}
 	return c.diags
+}
+
+// ModelFile is the model file that declares the table's model, "" when none does.
+func (s *Spec) ModelFile(table string) string {
+	if t, ok := s.modelTables[table]; ok {
+		return t.Pos.File
+	}
+	return ""
 }
 
 // modelOf is the model a model file declares for the table, with the file's rules

@@ -30,7 +30,7 @@ type TablePlan struct {
 	OnDuplicate string `json:"on_duplicate,omitempty"`
 	// Incremental is set for tables in incremental mode.
 	Incremental *Incremental `json:"incremental,omitempty"`
-	// CSV and OnMalformed are the table's own files-source settings (see FilesCSV).
+	// CSV and OnMalformed are the table's own files-source settings (see stages.FilesConfig.CSVOf).
 	CSV         *CSV   `json:"csv,omitempty"`
 	OnMalformed string `json:"on_malformed,omitempty"`
 	// Contract is the table's schema contract, every key decided: the table's over the

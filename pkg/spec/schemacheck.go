@@ -16,7 +16,6 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/ecomrun/ecomrun/pkg/diag"
-	"github.com/ecomrun/ecomrun/schema"
 )
 
 // compiledSchema is the embedded schema, compiled once, with the key lists the error
@@ -31,7 +30,7 @@ type compiledSchema struct {
 }
 
 var loadSchema = sync.OnceValue(func() *compiledSchema {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema.Pipeline))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(Schema()))
 	if err != nil {
 		panic("spec: embedded schema: " + err.Error())
 	}
@@ -149,6 +148,9 @@ func (r *schemaReporter) unknownKeys(loc []string, keys []string) {
 		if k := keyNode(m, key); m.Kind == mappingNode && k != nil {
 			pos = r.doc.pos(k)
 		}
+		if k := keyNode(m, key); m.Kind == mappingNode && k != nil {
+			r.reported = append(r.reported, k) // decodeConfig, which also refuses it, stays quiet
+		}
 		if slices.Contains(known, key) {
 			field, value := r.discriminator(loc)
 			r.diags.Errorf(pos, "key %q does not apply when %s is %s", key, field, value)
@@ -159,7 +161,7 @@ func (r *schemaReporter) unknownKeys(loc []string, keys []string) {
 		}
 		at := strings.Join(loc, "/")
 		r.suggested[at] = append(r.suggested[at], closest(key, known)...)
-		r.diags.Errorf(pos, "unknown key %q in %s%s", key, object, didYouMean(key, known))
+		r.diags.Errorf(pos, "unknown key %q in %s%s", key, object, DidYouMean(key, known))
 	}
 }
 
@@ -240,7 +242,7 @@ func (r *schemaReporter) describe(k jsonschema.ErrorKind) string {
 		}
 		hint := ""
 		if got, ok := k.Got.(string); ok {
-			hint = didYouMean(got, want)
+			hint = DidYouMean(got, want)
 		}
 		return fmt.Sprintf("%s is not one of %s%s", display(k.Got), strings.Join(want, ", "), hint)
 	case *kind.Const:

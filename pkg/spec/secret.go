@@ -46,13 +46,20 @@ func (s *Secret) UnmarshalJSON(b []byte) error {
 }
 
 // Secrets lists the secret values a spec holds or quotes, so that they can be
-// masked in any text that shows them by accident: each token, and for a spec from
-// Load every value that is secret anywhere in it (see collectSecrets).
+// masked in any text that shows them by accident: each Secret of a kind's config,
+// and for a spec from Load every value that is secret anywhere in it (see
+// collectSecrets).
 func (s *Spec) Secrets() []string {
 	out := slices.Clone(s.secrets)
+	configs := []any{s.Source.Config}
 	for _, k := range s.Sinks {
-		if k.Token != "" && !slices.Contains(out, k.Token.Reveal()) {
-			out = append(out, k.Token.Reveal())
+		configs = append(configs, k.Config)
+	}
+	for _, c := range configs {
+		for _, v := range secretsOf(c) {
+			if !slices.Contains(out, v) {
+				out = append(out, v)
+			}
 		}
 	}
 	return out

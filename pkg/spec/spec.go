@@ -27,44 +27,32 @@ type Spec struct {
 	modelTables map[string]*Table
 }
 
-// Source says where rows come from. Kind selects which of the other fields apply.
+// Source says where rows come from: the keys every source takes, and its kind's
+// own (Config). A key every source takes is one more field here, tagged like
+// Kind, and one more property of $defs.source in the schema file.
 type Source struct {
-	Kind string `json:"kind"` // thelook | files | bigquery
-
-	// thelook: the embedded generator.
-	Scale float64 `json:"scale,omitempty"` // 1.0 = 100,000 users
-	Seed  int64   `json:"seed,omitempty"`
-	// Defects is the share of rows (0..0.1) the generator damages on purpose, so a
-	// first run shows quarantine at work; 0 (the default) damages none.
-	Defects float64 `json:"defects,omitempty"`
-
-	// files: one <table>.<format> per table under Dir.
-	Dir    string `json:"dir,omitempty"`
-	Format string `json:"format,omitempty"` // csv | parquet
-	// CSV is the dialect of the CSV files; a table's own csv block overrides it key by key.
-	CSV *CSV `json:"csv,omitempty"`
-	// OnMalformed is what a record that cannot be parsed does: quarantine (the default) or fail.
-	OnMalformed string `json:"on_malformed,omitempty"`
-
+	Kind string `json:"kind"`
 	// Contract is every table's schema contract (files, bigquery), under each table's own.
 	Contract *catalog.Contract `json:"contract,omitempty"`
-
-	// bigquery.
-	Project     string `json:"project,omitempty"`
-	Dataset     string `json:"dataset,omitempty"`
-	Location    string `json:"location,omitempty"`
-	Credentials string `json:"credentials,omitempty"`
-	Endpoint    string `json:"endpoint,omitempty"`
-	Read        string `json:"read,omitempty"` // storage | rest | auto
-	// Validate says where the rules run: local (DuckDB, the default) or bigquery
-	// (inside the extract query; rows arrive with their verdicts).
-	Validate string `json:"validate,omitempty"`
-	// Streams is how many Storage Read API streams a read asks for; 0: one per CPU.
-	Streams int `json:"streams,omitempty"`
-	// MaxBytesBilled caps every query job's billed bytes; 0: no cap.
-	MaxBytesBilled int64 `json:"max_bytes_billed,omitempty"`
+	// Config holds the kind's own keys, decoded into the config type its package
+	// registered (SourceConfig), its defaults filled.
+	Config SourceConfig `json:"-"`
 
 	Pos diag.Pos `json:"-"`
+}
+
+// Describe says what the source reads, in its kind's words (SourceConfig.Describe).
+func (s Source) Describe() string {
+	if s.Config == nil {
+		return s.Kind
+	}
+	return s.Config.Describe()
+}
+
+// MarshalJSON writes the source as the spec does, its kind's keys beside its own.
+func (s Source) MarshalJSON() ([]byte, error) {
+	type common Source
+	return flatJSON(common(s), s.Config)
 }
 
 // Warehouse is the DuckDB database every table is loaded into.
@@ -135,32 +123,31 @@ type Column struct {
 	Required bool   `json:"required,omitempty"`
 }
 
-// Sink is one output block; Kind selects which of the other fields apply.
+// Sink is one output block: the keys every sink takes, and its kind's own (Config).
 type Sink struct {
 	Name string `json:"name"`
-	Kind string `json:"kind"` // csv | parquet (later: s3, duckdb, motherduck)
-	Path string `json:"path,omitempty"`
+	Kind string `json:"kind"`
 	// Tables limits the sink to some tables; empty means every table of the spec.
 	Tables []string `json:"tables,omitempty"`
-
-	// motherduck: the database to write to, and the token (else MOTHERDUCK_TOKEN).
-	// The token is never printed: plans and reports leave it out.
-	Database string `json:"database,omitempty"`
-	Token    Secret `json:"token,omitempty"`
-
-	// s3: objects under URL (s3://bucket/prefix/), one folder per table. Credentials
-	// come from the AWS SDK's default chain (environment, shared config and
-	// credentials files, Profile), never from the spec.
-	URL         string   `json:"url,omitempty"`
-	Format      string   `json:"format,omitempty"`      // parquet (default) | csv
-	Compression string   `json:"compression,omitempty"` // parquet: zstd (default), snappy, gzip, uncompressed; csv: none (default), gzip
-	Region      string   `json:"region,omitempty"`
-	Profile     string   `json:"profile,omitempty"`
-	Endpoint    string   `json:"endpoint,omitempty"` // an S3-compatible store's URL; empty means AWS
-	PathStyle   bool     `json:"path_style,omitempty"`
-	PartitionBy []string `json:"partition_by,omitempty"` // hive-style col=value/ folders
+	// Config holds the kind's own keys, decoded into the config type its package
+	// registered (SinkConfig), its defaults filled.
+	Config SinkConfig `json:"-"`
 
 	Pos diag.Pos `json:"-"`
+}
+
+// Describe says where the sink writes, in its kind's words (SinkConfig.Describe).
+func (k Sink) Describe() string {
+	if k.Config == nil {
+		return ""
+	}
+	return k.Config.Describe()
+}
+
+// MarshalJSON writes the sink as the spec does, its kind's keys beside its own.
+func (k Sink) MarshalJSON() ([]byte, error) {
+	type common Sink
+	return flatJSON(common(k), k.Config)
 }
 
 // CSV is how the files source reads a CSV file. ecomrun decides it, never a sniffer:

@@ -7,10 +7,10 @@ import (
 	"strings"
 )
 
-// didYouMean returns " (did you mean "x"?)" naming the candidates closest to name, or
+// DidYouMean returns " (did you mean "x"?)" naming the candidates closest to name, or
 // "" when none is close: a typo is the most common mistake in a hand-written spec, and
 // naming the fix saves a trip to the docs.
-func didYouMean(name string, candidates []string) string {
+func DidYouMean(name string, candidates []string) string {
 	near := closest(name, candidates)
 	if len(near) == 0 {
 		return ""

@@ -14,8 +14,8 @@ type Describer interface {
 
 // DescribeRead returns what a spec's source reads for a table, when its kind can
 // say. It builds the source without opening it (see NewSource): nothing connects.
-func DescribeRead(src spec.Source, table *spec.TablePlan) (string, bool) {
-	s, err := NewSource(src)
+func DescribeRead(sp *spec.Spec, table *spec.TablePlan) (string, bool) {
+	s, err := NewSource(sp)
 	if err != nil {
 		return "", false
 	}
@@ -24,4 +24,11 @@ func DescribeRead(src spec.Source, table *spec.TablePlan) (string, bool) {
 		return "", false
 	}
 	return d.Describe(table), true
+}
+
+// DatasetNamer is a source config that names, by OpenLineage's conventions (see
+// pkg/lineage), the dataset a table is read from: a file, a BigQuery table, the
+// generator's rows.
+type DatasetNamer interface {
+	LineageDataset(t *spec.TablePlan) (namespace, name string)
 }

@@ -20,12 +20,16 @@ type Preflighter interface {
 	Preflight(ctx context.Context, wh *warehouse.Warehouse, runID string) error
 }
 
-// NewSink builds the sink a spec block names, as NewRun does, without writing
-// anything (a preflight builds its own).
-func NewSink(k spec.Sink) (Sink, error) {
+// NewSink builds the sink a block of spec s names, as NewRun does, without writing
+// anything (a preflight builds its own). It runs the kind's Check first, as
+// validate does, so what validate refuses no build takes.
+func NewSink(s *spec.Spec, k spec.Sink) (Sink, error) {
 	newSink, ok := sinks[k.Kind]
 	if !ok {
 		return nil, fmt.Errorf("kind %q is not available (have %v)", k.Kind, kinds(sinks))
+	}
+	if diags := s.CheckSink(k); diags.HasErrors() {
+		return nil, diags.Err()
 	}
 	return newSink(k)
 }

@@ -1,6 +1,7 @@
 package stages
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -120,18 +121,9 @@ func (s *fileSink) Prune(ctx context.Context, run *Run, table string) error {
 
 // readManifest reads the published manifest; a folder without one has an empty one.
 func (s *fileSink) readManifest() (Manifest, error) {
-	m := Manifest{Sink: s.name, Format: s.format}
-	b, err := os.ReadFile(filepath.Join(s.dir, ManifestName))
-	if errors.Is(err, os.ErrNotExist) {
-		return m, nil
-	}
-	if err != nil {
-		return m, err
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return m, fmt.Errorf("%s is not a manifest (%v): move it away", filepath.Join(s.dir, ManifestName), err)
-	}
-	return m, nil
+	m, err := ReadManifest(s.dir)
+	m.Sink, m.Format = cmp.Or(m.Sink, s.name), cmp.Or(m.Format, s.format)
+	return m, err
 }
 
 // writeManifest replaces the manifest of the folder being built with m.

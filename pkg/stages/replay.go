@@ -22,7 +22,7 @@ var replayTable = sqlq.Qualified(StateSchema, "replays")
 func NewSinkRun(ctx context.Context, id string, plan *spec.Plan, wh *warehouse.Warehouse, rep *report.Report) (*Run, error) {
 	run := &Run{ID: id, Plan: plan, Warehouse: wh, Report: rep, sinks: map[string]Sink{}, tables: map[string]*tableState{}}
 	for _, s := range plan.Spec.Sinks {
-		sink, err := NewSink(s)
+		sink, err := NewSink(plan.Spec, s)
 		if err != nil {
 			return nil, fmt.Errorf("sink %s: %w", s.Name, err)
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ecomrun/ecomrun/pkg/atomicdir"
+	"github.com/ecomrun/ecomrun/pkg/diag"
 	"github.com/ecomrun/ecomrun/pkg/failpoint"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
@@ -28,7 +29,7 @@ const ManifestName = "_manifest.json"
 // any moment, sees every file under its final name match the manifest's entry.
 type fileSink struct {
 	name, dir string
-	format    string // csv | parquet
+	format    string // the files' extension, and COPY's options by copyOptions
 	// claim checks, once per run, that the folder is the sink's own, and sweeps
 	// what a killed run left beside it.
 	claim    sync.Once
@@ -38,17 +39,41 @@ type fileSink struct {
 var _ Sink = (*fileSink)(nil)
 
 func init() {
-	for _, format := range []string{"csv", "parquet"} {
-		RegisterSink(format, func(s spec.Sink) (Sink, error) {
-			return &fileSink{name: s.Name, dir: filepath.Clean(s.Path), format: format}, nil
-		})
-	}
+	registerFolderSink("csv", "one <table>.csv file per table under path, with a _manifest.json", "FORMAT csv, HEADER true")
+	registerFolderSink("parquet", "one <table>.parquet file per table under path, with a _manifest.json", "FORMAT parquet, COMPRESSION zstd")
+}
+
+// FolderConfig is the keys of a sink kind that writes one file per table into a
+// folder it owns (registerFolderSink).
+type FolderConfig struct {
+	Path string `json:"path" schema:"required,minLength=1" example:"out/files" doc:"the folder the files are written to, created when missing"`
+}
+
+var _ spec.SinkConfig = (*FolderConfig)(nil)
+
+// Check has nothing to add: where the folder may be is the spec's check of every
+// sink's Writes.
+func (c *FolderConfig) Check(*spec.Block) diag.Diagnostics { return nil }
+
+func (c *FolderConfig) Describe() string { return c.Path }
+
+// Writes is the folder, whole: the sink publishes all of it at each write.
+func (c *FolderConfig) Writes([]string) []spec.Output {
+	return []spec.Output{{Key: "path", Path: c.Path, Folder: true}}
 }
 
 // copyOptions are COPY's options per format; fixed, so reruns write the same bytes.
-var copyOptions = map[string]string{
-	"csv":     "FORMAT csv, HEADER true",
-	"parquet": "FORMAT parquet, COMPRESSION zstd",
+var copyOptions = map[string]string{}
+
+// registerFolderSink registers a sink kind that writes each table, and its
+// quarantine, as <table>.<format> with DuckDB's COPY ... (options) into the folder
+// at path, published with its manifest in one step (fileSink): a kind of file
+// DuckDB writes is one call of this.
+func registerFolderSink(format, doc, options string) {
+	copyOptions[format] = options
+	RegisterSink(format, doc, func(k spec.Sink, c *FolderConfig) (Sink, error) {
+		return &fileSink{name: k.Name, dir: filepath.Clean(c.Path), format: format}, nil
+	})
 }
 
 // Manifest describes a files sink's folder.
@@ -166,12 +191,8 @@ func (s *fileSink) copy(ctx context.Context, run *Run, stage, table, query, base
 // built. Entries of tables this run did not write stay as they were, like their files.
 func (s *fileSink) updateManifest(dir string, files []staged) error {
 	path := filepath.Join(dir, ManifestName)
-	m := Manifest{Sink: s.name, Format: s.format}
-	if b, err := os.ReadFile(path); err == nil {
-		if err := json.Unmarshal(b, &m); err != nil {
-			return fmt.Errorf("%s is not a manifest (%v): move it away", filepath.Join(s.dir, ManifestName), err)
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	m, err := manifestIn(dir, s.dir)
+	if err != nil {
 		return err
 	}
 	for _, f := range files {
@@ -189,6 +210,27 @@ func (s *fileSink) updateManifest(dir string, files []staged) error {
 		return err
 	}
 	return writeSynced(path, append(b, '\n'))
+}
+
+// ReadManifest reads the manifest of a folder sink's folder; a folder without one
+// has an empty one.
+func ReadManifest(dir string) (Manifest, error) { return manifestIn(dir, dir) }
+
+// manifestIn reads the manifest in dir; when it is no manifest, the error names
+// the one in shown (the published folder, when dir is the next one being built).
+func manifestIn(dir, shown string) (Manifest, error) {
+	var m Manifest
+	b, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, nil
+	}
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("%s is not a manifest (%v): move it away", filepath.Join(shown, ManifestName), err)
+	}
+	return m, nil
 }
 
 // writeSynced writes a new file and flushes it to disk before the folder is published.

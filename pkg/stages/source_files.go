@@ -25,21 +25,12 @@ import (
 // NULLs and set aside as malformed_record with its file, line and raw text. Every
 // record is counted independently of DuckDB's reader, and the staged rows must
 // match that count.
-type filesSource struct{ src spec.Source }
+type filesSource struct{ src *FilesConfig }
 
 var (
 	_ Source    = (*filesSource)(nil)
 	_ Describer = (*filesSource)(nil)
 )
-
-func init() {
-	RegisterSource("files", func(s spec.Source) (Source, error) {
-		if s.Format == "" {
-			s.Format = spec.DefaultFormat
-		}
-		return &filesSource{src: s}, nil
-	})
-}
 
 // filesState is what the files source hands validate and load about a table.
 type filesState struct {
@@ -54,7 +45,7 @@ const malformedRule = "malformed_record"
 const rawTextCap = 4096
 
 func (s *filesSource) Extract(ctx context.Context, run *Run, t *spec.TablePlan, relation string) (bool, error) {
-	path, format := spec.FilesPath(s.src, t)
+	path, format := s.src.PathOf(t)
 	if _, err := os.Stat(path); err != nil {
 		if t.Path != "" {
 			return false, fmt.Errorf("source file for table %s: %w (the table's path)", t.Name, err)
@@ -71,7 +62,7 @@ func (s *filesSource) Extract(ctx context.Context, run *Run, t *spec.TablePlan, 
 	if format == "parquet" {
 		err = x.parquet(ctx)
 	} else {
-		err = x.csv(ctx, spec.FilesCSV(s.src, t), spec.FilesOnMalformed(s.src, t))
+		err = x.csv(ctx, s.src.CSVOf(t), s.src.OnMalformedOf(t))
 	}
 	if err != nil {
 		return false, err
@@ -403,11 +394,11 @@ func (x *filesExtract) parquet(ctx context.Context) error {
 // delimiter as detected from the header when the file is there), then the exact
 // conversion to the model's types.
 func (s *filesSource) Describe(t *spec.TablePlan) string {
-	path, format := spec.FilesPath(s.src, t)
+	path, format := s.src.PathOf(t)
 	if format == "parquet" {
 		return fmt.Sprintf("SELECT %s FROM read_parquet(%s), each value converted exactly to its model type", columnList(t), sqlq.String(path))
 	}
-	d, err := readCSVDialect(path, spec.FilesCSV(s.src, t), t.Model.ColumnNames())
+	d, err := readCSVDialect(path, s.src.CSVOf(t), t.Model.ColumnNames())
 	if errors.Is(err, os.ErrNotExist) || len(d.columns) == 0 {
 		d.columns = t.Model.ColumnNames()
 		if d.Delimiter == "" {
@@ -425,13 +416,6 @@ func (s *filesSource) Describe(t *spec.TablePlan) string {
 		q += " -- delimiter detected from the header (, ; tab |)"
 	}
 	return q
-}
-
-// DescribeCSV is a table's CSV dialect in words, for plan.
-func DescribeCSV(src spec.Source, t *spec.TablePlan) string {
-	d := csvDialect{CSV: spec.FilesCSV(src, t)}
-	d.detected = d.Delimiter == ""
-	return d.describe()
 }
 
 func columnList(t *spec.TablePlan) string {

@@ -29,15 +29,19 @@ type Estimator interface {
 // ErrNoEstimate is an Estimator with nothing to say.
 var ErrNoEstimate = errors.New("no estimate")
 
-// NewSource builds the source a spec names, without opening it.
-func NewSource(s spec.Source) (Source, error) {
-	newSource, ok := sources[s.Kind]
+// NewSource builds the source spec s names, without opening it. It runs the
+// kind's Check first, as validate does, so what validate refuses no build takes.
+func NewSource(s *spec.Spec) (Source, error) {
+	newSource, ok := sources[s.Source.Kind]
 	if !ok {
-		return nil, fmt.Errorf("source kind %q is not available (have %v)", s.Kind, kinds(sources))
+		return nil, fmt.Errorf("source kind %q is not available (have %v)", s.Source.Kind, kinds(sources))
 	}
-	src, err := newSource(s)
+	if diags := s.CheckSource(); diags.HasErrors() {
+		return nil, fmt.Errorf("source %s: %w", s.Source.Kind, diags.Err())
+	}
+	src, err := newSource(s.Source)
 	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", s.Kind, err)
+		return nil, fmt.Errorf("source %s: %w", s.Source.Kind, err)
 	}
 	return src, nil
 }

@@ -42,31 +42,43 @@ type Finisher interface {
 	Finish(ctx context.Context, run *Run) error
 }
 
-// SourceFactory builds a source from its spec block.
-type SourceFactory func(s spec.Source) (Source, error)
-
-// SinkFactory builds a sink from its spec block.
-type SinkFactory func(s spec.Sink) (Sink, error)
-
+// sources and sinks build a source or sink of each kind from a block whose config
+// is of the kind's type.
 var (
-	sources = map[string]SourceFactory{}
-	sinks   = map[string]SinkFactory{}
+	sources = map[string]func(s spec.Source) (Source, error){}
+	sinks   = map[string]func(k spec.Sink) (Sink, error){}
 )
 
-// RegisterSource makes a source kind available; a duplicate kind is a programming error.
-func RegisterSource(kind string, f SourceFactory) {
-	if _, dup := sources[kind]; dup {
-		panic("stages: source kind registered twice: " + kind)
-	}
-	sources[kind] = f
+// RegisterSource makes a source kind available, in one call from the kind's file:
+// spec learns its name, doc and config type C (a pointer to a struct whose tags say
+// its keys, defaults and schema; see spec.RegisterSource), and a run builds its
+// source with build, from a block its kind's Check has passed, its defaults filled.
+// A duplicate kind is a programming error.
+func RegisterSource[C spec.SourceConfig](kind, doc string, build func(s spec.Source, c C) (Source, error)) {
+	var zero C
+	spec.RegisterSource(kind, doc, zero)
+	sources[kind] = builder(kind, func(s spec.Source) any { return s.Config }, build)
 }
 
-// RegisterSink makes a sink kind available; a duplicate kind is a programming error.
-func RegisterSink(kind string, f SinkFactory) {
-	if _, dup := sinks[kind]; dup {
-		panic("stages: sink kind registered twice: " + kind)
+// RegisterSink makes a sink kind available; see RegisterSource.
+func RegisterSink[C spec.SinkConfig](kind, doc string, build func(k spec.Sink, c C) (Sink, error)) {
+	var zero C
+	spec.RegisterSink(kind, doc, zero)
+	sinks[kind] = builder(kind, func(k spec.Sink) any { return k.Config }, build)
+}
+
+// builder is a kind's build from its block B: the block's config must be of the
+// kind's type C, and build sees it with its defaults filled.
+func builder[B, C, S any](kind string, config func(B) any, build func(B, C) (S, error)) func(B) (S, error) {
+	return func(b B) (S, error) {
+		cfg := config(b)
+		c, ok := cfg.(C)
+		if !ok && cfg != nil {
+			var none S
+			return none, fmt.Errorf("config %T is not kind %s's %T", cfg, kind, c)
+		}
+		return build(b, spec.WithDefaults(c))
 	}
-	sinks[kind] = f
 }
 
 // Run is what the stages of one apply share.
@@ -105,18 +117,14 @@ type tableState struct {
 // reads the incremental tables' watermarks, forgetting those of the tables
 // fullRefresh names. It fails on a kind no package registered.
 func NewRun(ctx context.Context, id string, plan *spec.Plan, wh *warehouse.Warehouse, rep *report.Report, fullRefresh func(table string) bool) (*Run, error) {
-	src, err := NewSource(plan.Spec.Source)
+	src, err := NewSource(plan.Spec)
 	if err != nil {
 		return nil, err
 	}
 	run := &Run{ID: id, Plan: plan, Warehouse: wh, Report: rep, source: src,
 		sinks: map[string]Sink{}, tables: map[string]*tableState{}}
 	for _, s := range plan.Spec.Sinks {
-		newSink, ok := sinks[s.Kind]
-		if !ok {
-			return nil, fmt.Errorf("sink %s: kind %q is not available (have %v)", s.Name, s.Kind, kinds(sinks))
-		}
-		if run.sinks[s.Name], err = newSink(s); err != nil {
+		if run.sinks[s.Name], err = NewSink(plan.Spec, s); err != nil {
 			return nil, fmt.Errorf("sink %s: %w", s.Name, err)
 		}
 	}

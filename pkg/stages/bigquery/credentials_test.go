@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/ecomrun/ecomrun/pkg/spec"
 )
 
 // A well-formed key whose token endpoint refuses connections fails Open at once,
@@ -42,7 +40,7 @@ func TestOpenFailsFastWhenNoTokenCanBeHad(t *testing.T) {
 	if err := os.WriteFile(path, file, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	src, err := New(spec.Source{Kind: "bigquery", Project: "p", Dataset: "p.d", Credentials: path})
+	src, err := New(&Config{Project: "p", Dataset: "p.d", Credentials: path})
 	if err != nil {
 		t.Fatal(err)
 	}

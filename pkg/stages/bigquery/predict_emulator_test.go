@@ -33,7 +33,7 @@ func TestPredictEqualsTheApplyThatFollows(t *testing.T) {
 	dir := t.TempDir()
 	source := fmt.Sprintf("{kind: bigquery, project: %s, dataset: %s.%s, endpoint: %q, read: rest}", testProject, testProject, e2eDataset, emu.url)
 	plan := compileTables(t, dir, "predict", source, e2eSpec("quarantine", "drop"))
-	src, err := bigquery.New(plan.Spec.Source)
+	src, err := bigquery.New(plan.Spec.Source.Config.(*bigquery.Config))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
@@ -39,7 +38,7 @@ const (
 
 // Source reads tables from BigQuery. Build it with New; Open connects it.
 type Source struct {
-	cfg     spec.Source
+	cfg     *Config
 	dataset datasetRef
 	read    string
 	policy  retryPolicy
@@ -64,10 +63,6 @@ var (
 	_ stages.Prevalidator = (*Source)(nil)
 )
 
-func init() {
-	stages.RegisterSource("bigquery", func(s spec.Source) (stages.Source, error) { return New(s) })
-}
-
 // Option adjusts a Source beyond what a spec says; tests use them.
 type Option func(*Source)
 
@@ -77,55 +72,24 @@ func WithStorageEndpoint(opts ...option.ClientOption) Option {
 	return func(s *Source) { s.storage = append(s.storage, opts...) }
 }
 
-// New checks a spec's bigquery block; it connects to nothing (Open does).
-func New(s spec.Source, opts ...Option) (*Source, error) {
-	src := &Source{read: s.Read, policy: defaultRetry}
+// New builds a source from its config, which its kind's Check has accepted; its
+// defaults are filled here too, for a config built in Go. It connects to nothing
+// (Open does).
+func New(c *Config, opts ...Option) (*Source, error) {
+	c = spec.WithDefaults(c)
+	src := &Source{cfg: c, read: c.Read, policy: defaultRetry}
 	for _, o := range opts {
 		o(src)
 	}
-	if s.Project == "" {
-		return nil, errors.New("project is required: the Google Cloud project the queries are billed to (source.project)")
-	}
-	if !projectRE.MatchString(s.Project) {
-		return nil, fmt.Errorf("project %q is not a project id", s.Project)
-	}
-	if s.Dataset == "" {
-		s.Dataset = spec.DefaultDataset
-	}
-	src.cfg = s
 	var err error
-	if src.dataset, err = parseDataset(s.Dataset, s.Project); err != nil {
+	if src.dataset, err = parseDataset(c.Dataset, c.Project); err != nil {
 		return nil, err
 	}
-	if src.read == "" {
-		src.read = ReadAuto
-	}
-	switch s.Validate {
-	case "", ValidateLocal, ValidateBigQuery:
-	default:
-		return nil, fmt.Errorf("validate %q: want local or bigquery", s.Validate)
-	}
-	if s.MaxBytesBilled < 0 || s.Streams < 0 {
-		return nil, errors.New("max_bytes_billed and streams cannot be negative")
-	}
-	switch src.read {
-	case ReadAuto, ReadREST, ReadStorage:
-	default:
-		return nil, fmt.Errorf("read %q: want storage, rest or auto", src.read)
-	}
-	if s.Endpoint != "" {
-		u, err := url.Parse(s.Endpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("endpoint %q: want an http(s) URL such as http://127.0.0.1:9050", s.Endpoint)
-		}
-		// The Storage Read API is gRPC on another address, which an endpoint does not
-		// say: next to one, auto means REST and storage needs a storage endpoint.
-		if len(src.storage) == 0 {
-			if src.read == ReadStorage {
-				return nil, errors.New("read: storage cannot follow endpoint: (the Storage Read API is a separate gRPC service); use read: rest")
-			}
-			src.read = ReadREST
-		}
+	// The Storage Read API is gRPC on another address, which an endpoint does not
+	// say: next to one, auto means REST (Check refuses storage) unless the source
+	// was given a storage endpoint of its own.
+	if c.Endpoint != "" && len(src.storage) == 0 {
+		src.read = ReadREST
 	}
 	return src, nil
 }

@@ -25,6 +25,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"github.com/ecomrun/ecomrun/pkg/diag"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/stages"
 	"github.com/ecomrun/ecomrun/pkg/stages/bigquery"
@@ -219,14 +220,31 @@ func appendValue(b array.Builder, v gbq.Value) {
 
 // registerStorageKind registers a variant of the bigquery source kind whose Storage
 // Read API client talks to addr, and returns its name. The spec's schema allows only
-// the public kinds, so tests compile a bigquery spec and then swap the kind.
+// the public kinds, so tests compile a bigquery spec and then swap the source for
+// one of this kind (storageSource).
 func registerStorageKind(t *testing.T, addr string) string {
 	kind := "bigquery-test-" + strings.ReplaceAll(t.Name(), "/", "-")
-	stages.RegisterSource(kind, func(s spec.Source) (stages.Source, error) {
-		return bigquery.New(s, bigquery.WithStorageEndpoint(option.WithEndpoint(addr),
+	stages.RegisterSource(kind, "a test's", func(_ spec.Source, c *storageConfig) (stages.Source, error) {
+		return bigquery.New(c.cfg, bigquery.WithStorageEndpoint(option.WithEndpoint(addr),
 			option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials()))))
 	})
 	return kind
+}
+
+// storageConfig is a bigquery config whose Storage Read API is a test's own
+// server: read: storage beside an endpoint, which a spec cannot say (Check refuses
+// it), so it has no keys of its own and checks nothing.
+type storageConfig struct{ cfg *bigquery.Config }
+
+func (c *storageConfig) Check(*spec.Block) diag.Diagnostics { return nil }
+func (c *storageConfig) Describe() string                   { return c.cfg.Describe() }
+
+// storageSource swaps a compiled plan's bigquery source for one of kind, reading
+// through the Storage Read API with streams streams.
+func storageSource(plan *spec.Plan, kind string, streams int) {
+	cfg := *plan.Spec.Source.Config.(*bigquery.Config)
+	cfg.Read, cfg.Streams = bigquery.ReadStorage, streams
+	plan.Spec.Source = spec.Source{Kind: kind, Config: &storageConfig{&cfg}, Pos: plan.Spec.Source.Pos}
 }
 
 // The warehouse loaded through the Storage Read API (Arrow over gRPC), three streams
@@ -237,9 +255,8 @@ func TestStorageReadEqualsGenerator(t *testing.T) {
 	srv, addr := startStorage(t, emu)
 	srv.failReads.Store(2)
 	dir := t.TempDir()
-	plan := compile(t, dir, "bq", bigquerySource(emu.url, "storage"))
-	plan.Spec.Source.Kind = registerStorageKind(t, addr)
-	plan.Spec.Source.Streams = 3
+	plan := compile(t, dir, "bq", bigquerySource(emu.url, "rest"))
+	storageSource(plan, registerStorageKind(t, addr), 3)
 	mustApply(t, plan)
 	mustApply(t, compile(t, dir, "gen", generatorSource()))
 	sameTables(t, filepath.Join(dir, "bq.duckdb"), filepath.Join(dir, "gen.duckdb"))

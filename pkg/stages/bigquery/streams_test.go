@@ -24,7 +24,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/ecomrun/ecomrun/pkg/catalog"
-	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/thelook"
 	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
@@ -171,7 +170,7 @@ func streamSource(tb testing.TB, addr string, streams int, opts ...Option) *Sour
 	tb.Helper()
 	opts = append([]Option{WithStorageEndpoint(option.WithEndpoint(addr),
 		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())))}, opts...)
-	s, err := New(spec.Source{Project: "p", Endpoint: "http://127.0.0.1:1", Streams: streams}, opts...)
+	s, err := New(&Config{Project: "p", Endpoint: "http://127.0.0.1:1", Streams: streams}, opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/ecomrun/ecomrun/pkg/diag"
 	"github.com/ecomrun/ecomrun/pkg/failpoint"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
@@ -42,19 +43,35 @@ var (
 )
 
 func init() {
-	stages.RegisterSink("duckdb", func(s spec.Sink) (stages.Sink, error) {
-		path := s.Path
-		t := &target{name: s.Name, alias: alias(s.Name), describe: path}
-		t.attach = func(ctx context.Context, run *stages.Run) error {
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				return err
-			}
-			return run.Warehouse.Exec(ctx, fmt.Sprintf("ATTACH %s AS %s", sqlq.String(path), sqlq.Ident(t.alias)))
+	stages.RegisterSink("duckdb", "the tables in another DuckDB file at path", newDuckDB)
+}
+
+// duckdbConfig is the duckdb sink's keys.
+type duckdbConfig struct {
+	Path string `json:"path" schema:"required,minLength=1" example:"out/copy.duckdb" doc:"the database file, created when missing"`
+}
+
+var _ spec.SinkConfig = (*duckdbConfig)(nil)
+
+func (c *duckdbConfig) Check(*spec.Block) diag.Diagnostics { return nil }
+func (c *duckdbConfig) Describe() string                   { return c.Path }
+
+// Writes is the database file: a sink attaches it whole.
+func (c *duckdbConfig) Writes([]string) []spec.Output {
+	return []spec.Output{{Key: "path", Path: c.Path}}
+}
+
+func newDuckDB(s spec.Sink, c *duckdbConfig) (stages.Sink, error) {
+	path := c.Path
+	t := &target{name: s.Name, alias: alias(s.Name), describe: path}
+	t.attach = func(ctx context.Context, run *stages.Run) error {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
 		}
-		t.preflight = func(ctx context.Context, _ *warehouse.Warehouse) error { return preflightFile(ctx, path) }
-		return t, nil
-	})
-	stages.RegisterSink("motherduck", newMotherDuck)
+		return run.Warehouse.Exec(ctx, fmt.Sprintf("ATTACH %s AS %s", sqlq.String(path), sqlq.Ident(t.alias)))
+	}
+	t.preflight = func(ctx context.Context, _ *warehouse.Warehouse) error { return preflightFile(ctx, path) }
+	return t, nil
 }
 
 func alias(sink string) string { return "_ecomrun_sink_" + sink }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecomrun/ecomrun/pkg/diag"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
 	"github.com/ecomrun/ecomrun/pkg/stages"
@@ -26,12 +27,37 @@ const serviceHost = "api.motherduck.com:443"
 // download otherwise blocks for minutes and ignores cancellation.
 const probeTimeout = 1500 * time.Millisecond
 
-func newMotherDuck(s spec.Sink) (stages.Sink, error) {
-	token := s.Token.Reveal()
+func init() {
+	stages.RegisterSink("motherduck", "the tables in a MotherDuck database", newMotherDuck)
+}
+
+// motherDuckConfig is the motherduck sink's keys. The token is never printed:
+// plans and reports leave it out (spec.Secret).
+type motherDuckConfig struct {
+	Database string      `json:"database" schema:"required,ref=identifier" example:"analytics" doc:"the database the tables are written to (attached as md:<database>)"`
+	Token    spec.Secret `json:"token,omitempty" doc:"the access token, as ${VAR} from the environment; unset reads MOTHERDUCK_TOKEN. Never printed"`
+}
+
+var _ spec.SinkConfig = (*motherDuckConfig)(nil)
+
+func (c *motherDuckConfig) Check(*spec.Block) diag.Diagnostics { return nil }
+func (c *motherDuckConfig) Describe() string                   { return c.Database }
+
+// Writes is each table in the database.
+func (c *motherDuckConfig) Writes(tables []string) []spec.Output {
+	var out []spec.Output
+	for _, t := range tables {
+		out = append(out, spec.Output{Key: "database", URL: "md:" + c.Database + "#main." + t})
+	}
+	return out
+}
+
+func newMotherDuck(s spec.Sink, c *motherDuckConfig) (stages.Sink, error) {
+	token := c.Token.Reveal()
 	if token == "" {
 		token = os.Getenv("MOTHERDUCK_TOKEN")
 	}
-	t := &target{name: s.Name, alias: alias(s.Name), describe: "md:" + s.Database}
+	t := &target{name: s.Name, alias: alias(s.Name), describe: "md:" + c.Database}
 	t.attach = func(ctx context.Context, run *stages.Run) error {
 		if token == "" {
 			return errors.New("MotherDuck: no token: set MOTHERDUCK_TOKEN (or token: ${VAR} in the sink) to a MotherDuck access token")
@@ -43,7 +69,7 @@ func newMotherDuck(s spec.Sink) (stages.Sink, error) {
 		if err := probe(ctx, serviceHost); err != nil {
 			return fmt.Errorf("MotherDuck is unreachable: %s does not answer (%v); run where there is network", serviceHost, err)
 		}
-		return attachMotherDuck(ctx, run.Warehouse.DB, s.Database, t.alias, token)
+		return attachMotherDuck(ctx, run.Warehouse.DB, c.Database, t.alias, token)
 	}
 	t.preflight = func(ctx context.Context, wh *warehouse.Warehouse) error { return preflightMotherDuck(ctx, wh, token) }
 	return t, nil

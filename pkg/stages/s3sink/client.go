@@ -13,8 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/logging"
-
-	"github.com/ecomrun/ecomrun/pkg/spec"
 )
 
 // Retries: the SDK's standard retryer (500, 502, 503, 504, throttling, dropped
@@ -35,7 +33,7 @@ const DefaultRegion = "us-east-1"
 // config and credentials files, the named profile, then instance roles), overridden
 // by what the spec says: region, endpoint and path-style addressing. It reads files
 // only; credentials are resolved on the first request.
-func newClient(ctx context.Context, k spec.Sink, timeout time.Duration) (*s3.Client, error) {
+func newClient(ctx context.Context, k *Config, timeout time.Duration) (*s3.Client, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {

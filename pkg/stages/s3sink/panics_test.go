@@ -76,7 +76,7 @@ func (f *panicOnPart) Do(r *http.Request) (*http.Response, error) {
 func TestPanicInAMultipartPartIsTheTablesError(t *testing.T) {
 	s3test.Env(t)
 	Tune(t, 5<<20, time.Millisecond)
-	s, err := newSink(context.Background(), spec.Sink{Name: "s3", Kind: "s3", URL: "s3://bkt/raw/", Endpoint: "http://store.invalid", PathStyle: true})
+	s, err := newSink(context.Background(), "s3", spec.WithDefaults(&Config{URL: "s3://bkt/raw/", Endpoint: "http://store.invalid", PathStyle: true}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,31 +68,21 @@ type sink struct {
 
 var _ stages.Sink = (*sink)(nil)
 
-func init() {
-	stages.RegisterSink("s3", func(k spec.Sink) (stages.Sink, error) { return newSink(context.Background(), k) })
-}
-
-// newSink checks the sink's URL and loads the AWS configuration (files and
-// environment only: no request is made until the first table is written).
-func newSink(ctx context.Context, k spec.Sink) (*sink, error) {
-	bucket, prefix, err := spec.ParseS3URL(k.URL)
+// newSink makes sink name from its checked config, its defaults filled, and loads
+// the AWS configuration (files and environment only: no request is made until the
+// first table is written).
+func newSink(ctx context.Context, name string, c *Config) (*sink, error) {
+	bucket, prefix, err := ParseS3URL(c.URL)
 	if err != nil {
 		return nil, err
 	}
-	format, compression := k.Format, k.Compression
-	if format == "" {
-		format = spec.DefaultS3Format
-	}
-	if compression == "" {
-		compression = spec.S3Compressions[format][0]
-	}
-	client, err := newClient(ctx, k, DefaultTimeout)
+	client, err := newClient(ctx, c, DefaultTimeout)
 	if err != nil {
 		return nil, err
 	}
 	return &sink{
-		name: k.Name, bucket: bucket, prefix: prefix,
-		format: format, compression: compression, partitionBy: k.PartitionBy,
+		name: name, bucket: bucket, prefix: prefix,
+		format: c.Format, compression: c.Compression, partitionBy: c.PartitionBy,
 		client:   client,
 		timeout:  DefaultTimeout,
 		transfer: transfermanager.New(client, func(o *transfermanager.Options) { o.FailTimeout = cleanupTimeout }),

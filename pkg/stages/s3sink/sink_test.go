@@ -73,7 +73,7 @@ func TestNamedProfile(t *testing.T) {
 		return s3test.Forward
 	})
 
-	s, err := newSink(context.Background(), spec.Sink{Name: "lake", Kind: "s3", URL: "s3://lake/raw/", Profile: "lake", Endpoint: proxy.URL, PathStyle: true})
+	s, err := newSink(context.Background(), "lake", spec.WithDefaults(&Config{URL: "s3://lake/raw/", Profile: "lake", Endpoint: proxy.URL, PathStyle: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestNamedProfile(t *testing.T) {
 		t.Errorf("requests were not signed with the profile's key and region: %q", auth)
 	}
 
-	_, err = newSink(context.Background(), spec.Sink{Name: "lake", Kind: "s3", URL: "s3://lake/", Profile: "nope"})
+	_, err = newSink(context.Background(), "lake", spec.WithDefaults(&Config{URL: "s3://lake/", Profile: "nope"}))
 	if err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("a missing profile: %v", err)
 	}
@@ -99,7 +99,7 @@ func TestNoCredentials(t *testing.T) {
 	s3test.Env(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
-	s, err := newSink(context.Background(), spec.Sink{Name: "lake", Kind: "s3", URL: "s3://lake/", Endpoint: "http://127.0.0.1:1", PathStyle: true})
+	s, err := newSink(context.Background(), "lake", spec.WithDefaults(&Config{URL: "s3://lake/", Endpoint: "http://127.0.0.1:1", PathStyle: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestEmptyTable(t *testing.T) {
 		partitionBy []string
 		objects     int
 	}{{nil, 1}, {[]string{"status"}, 0}} {
-		s, err := newSink(ctx, spec.Sink{Name: "lake", Kind: "s3", URL: "s3://lake/empty/", Endpoint: srv.URL, PathStyle: true, PartitionBy: tc.partitionBy})
+		s, err := newSink(ctx, "lake", spec.WithDefaults(&Config{URL: "s3://lake/empty/", Endpoint: srv.URL, PathStyle: true, PartitionBy: tc.partitionBy}))
 		if err != nil {
 			t.Fatal(err)
 		}

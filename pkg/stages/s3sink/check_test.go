@@ -1,10 +1,16 @@
-package spec
+package s3sink_test
 
 import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ecomrun/ecomrun/pkg/enginetest"
+	"github.com/ecomrun/ecomrun/pkg/stages/s3sink"
 )
+
+// head is the first four lines of every inline spec.
+const head = "version: 1\nsource: {kind: thelook}\nwarehouse: {path: w.duckdb}\ntables:\n"
 
 // TestS3SinkChecks: every mistake in an s3 sink block is reported at its value, with
 // a fix where one is known; a good block loads with its defaults filled.
@@ -50,8 +56,8 @@ func TestS3SinkChecks(t *testing.T) {
 			[]string{`9:63: partition_by: items at 0 and 1 are equal`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, diags := Load("t.yaml", []byte(head+tables+"  - "+tc.sink+"\n"), noEnv)
-			if got := short(diags); !slices.Equal(got, tc.want) && (len(got) > 0 || len(tc.want) > 0) {
+			s, got := enginetest.Load(head + tables + "  - " + tc.sink + "\n")
+			if !slices.Equal(got, tc.want) && (len(got) > 0 || len(tc.want) > 0) {
 				t.Fatalf("got\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(tc.want, "\n  "))
 			}
 			if tc.want == nil && s == nil {
@@ -72,8 +78,8 @@ func TestS3SinksShareNoFolder(t *testing.T) {
 		{"other prefixes", "  - {name: a, kind: s3, url: s3://lake/raw}\n  - {name: b, kind: s3, url: s3://lake/csv}\n", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, diags := Load("t.yaml", []byte(head+tables+tc.sinks), noEnv)
-			if got := strings.Join(short(diags), "\n"); got != tc.want {
+			_, diags := enginetest.Load(head + tables + tc.sinks)
+			if got := strings.Join(diags, "\n"); got != tc.want {
 				t.Errorf("got  %q\nwant %q", got, tc.want)
 			}
 		})
@@ -82,14 +88,14 @@ func TestS3SinksShareNoFolder(t *testing.T) {
 
 func TestS3SinkDefaults(t *testing.T) {
 	src := head + "  - name: users\nsinks:\n  - {name: a, kind: s3, url: s3://lake}\n  - {name: b, kind: s3, url: s3://lake/csv, format: csv}\n"
-	s, diags := Load("t.yaml", []byte(src), noEnv)
-	if diags.HasErrors() {
+	s, diags := enginetest.Load(src)
+	if s == nil {
 		t.Fatal(diags)
 	}
-	if a := s.Sinks[0]; a.Format != "parquet" || a.Compression != "zstd" {
+	if a := s.Sinks[0].Config.(*s3sink.Config); a.Format != "parquet" || a.Compression != "zstd" {
 		t.Errorf("default sink: format %q compression %q, want parquet zstd", a.Format, a.Compression)
 	}
-	if b := s.Sinks[1]; b.Format != "csv" || b.Compression != "none" {
+	if b := s.Sinks[1].Config.(*s3sink.Config); b.Format != "csv" || b.Compression != "none" {
 		t.Errorf("csv sink: format %q compression %q, want csv none", b.Format, b.Compression)
 	}
 }
@@ -102,13 +108,13 @@ func TestParseS3URL(t *testing.T) {
 		{"s3://lake/raw/", "lake", "raw/"},
 		{"s3://my.lake-1/a/b/c/", "my.lake-1", "a/b/c/"},
 	} {
-		b, p, err := ParseS3URL(tc.url)
+		b, p, err := s3sink.ParseS3URL(tc.url)
 		if err != nil || b != tc.bucket || p != tc.prefix {
 			t.Errorf("ParseS3URL(%q) = %q, %q, %v; want %q, %q", tc.url, b, p, err, tc.bucket, tc.prefix)
 		}
 	}
 	for _, bad := range []string{"lake", "s3:/lake", "s3://", "s3://la", "s3://-lake", "s3://lake/a/../b", "s3://lake/a?x=1", "s3://lake//"} {
-		if _, _, err := ParseS3URL(bad); err == nil {
+		if _, _, err := s3sink.ParseS3URL(bad); err == nil {
 			t.Errorf("ParseS3URL(%q) accepted a bad URL", bad)
 		}
 	}
