@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"syscall"
 
-	"github.com/ecomrun/ecomrun/pkg/bench"
+	"github.com/ecomrun/ecomrun/internal/bench"
 )
 
 func main() { os.Exit(run()) }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecomrun/ecomrun/pkg/failpoint"
+	"github.com/ecomrun/ecomrun/internal/failpoint"
 )
 
 const crashSpec = `version: 1

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecomrun/ecomrun/pkg/failpoint"
+	"github.com/ecomrun/ecomrun/internal/failpoint"
 )
 
 const replayCrashSpec = `version: 1

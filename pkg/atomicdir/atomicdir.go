@@ -20,7 +20,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ecomrun/ecomrun/pkg/failpoint"
+	"github.com/ecomrun/ecomrun/internal/failpoint"
 )
 
 // Update builds dir's next content and puts it in place atomically. build gets a

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecomrun/ecomrun/internal/enginetest"
 	"github.com/ecomrun/ecomrun/pkg/engine"
-	"github.com/ecomrun/ecomrun/pkg/enginetest"
 )
 
 // customersSpec declares a table of the user's own, with a column of every type

@@ -17,8 +17,8 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/ecomrun/ecomrun/internal/enginetest"
 	"github.com/ecomrun/ecomrun/pkg/engine"
-	"github.com/ecomrun/ecomrun/pkg/enginetest"
 	"github.com/ecomrun/ecomrun/pkg/lineage"
 	"github.com/ecomrun/ecomrun/pkg/lineage/lineagetest"
 	"github.com/ecomrun/ecomrun/pkg/redact"

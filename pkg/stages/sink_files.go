@@ -13,9 +13,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ecomrun/ecomrun/internal/failpoint"
 	"github.com/ecomrun/ecomrun/pkg/atomicdir"
 	"github.com/ecomrun/ecomrun/pkg/diag"
-	"github.com/ecomrun/ecomrun/pkg/failpoint"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 )

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecomrun/ecomrun/internal/enginetest"
 	"github.com/ecomrun/ecomrun/pkg/engine"
-	"github.com/ecomrun/ecomrun/pkg/enginetest"
 )
 
 // A dataset table that drifted from the spec's model: id became STRING, joined is

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ecomrun/ecomrun/pkg/enginetest"
+	"github.com/ecomrun/ecomrun/internal/enginetest"
 )
 
 // A table of the user's own, declared in the spec, read from BigQuery under

@@ -9,8 +9,8 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/ecomrun/ecomrun/internal/enginetest"
 	"github.com/ecomrun/ecomrun/pkg/catalog"
-	"github.com/ecomrun/ecomrun/pkg/enginetest"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 )
 

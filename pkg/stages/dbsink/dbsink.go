@@ -13,8 +13,8 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/ecomrun/ecomrun/internal/failpoint"
 	"github.com/ecomrun/ecomrun/pkg/diag"
-	"github.com/ecomrun/ecomrun/pkg/failpoint"
 	"github.com/ecomrun/ecomrun/pkg/report"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecomrun/ecomrun/pkg/enginetest"
+	"github.com/ecomrun/ecomrun/internal/enginetest"
 	"github.com/ecomrun/ecomrun/pkg/stages/s3sink"
 )
 

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/ecomrun/ecomrun/pkg/failpoint"
+	"github.com/ecomrun/ecomrun/internal/failpoint"
 	"github.com/ecomrun/ecomrun/pkg/stages"
 )
 
