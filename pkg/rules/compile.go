@@ -1,11 +1,9 @@
 package rules
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
-	"github.com/ecomrun/ecomrun/pkg/sqlexpr"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
 )
 
@@ -108,42 +106,16 @@ FROM flags WHERE %s`,
 }
 
 // broken returns a SQL condition, over the typed rows ("typed"), that is true when a
-// row breaks the rule.
+// row breaks the rule: its kind's DuckDB rendering (Kinds), or for duplicate, which
+// the engine writes and a spec cannot, every copy of a key but the first by rowid
+// (the order the source gave).
 func broken(t Target, r Rule) (string, error) {
-	col := sqlq.Ident(r.Column)
-	switch r.Check {
-	case NotNull:
-		return col + " IS NULL", nil
-	case Unique:
-		return fmt.Sprintf("%s IN (SELECT %s FROM typed WHERE %s IS NOT NULL GROUP BY ALL HAVING count(*) > 1)",
-			col, col, col), nil
-	case Duplicate:
-		// Every copy of a key but the first by rowid (the order the source gave).
+	if r.Check == Duplicate {
+		col := sqlq.Ident(r.Column)
 		return fmt.Sprintf("%s IS NOT NULL AND row_number() OVER (PARTITION BY %s ORDER BY _row) > 1", col, col), nil
-	case AcceptedValues:
-		return notIn(col, r.Values, sqlq.Literal)
-	case Range:
-		return outOfRange(col, r.Min, r.Max, sqlq.Literal)
-	case Pattern:
-		return fmt.Sprintf("NOT regexp_full_match(%s::VARCHAR, %s)", col, sqlq.String(r.Pattern)), nil
-	case Expression:
-		// The condition runs as sqlexpr renders it, never as written.
-		names := make([]string, len(t.Columns))
-		for i, c := range t.Columns {
-			names[i] = c.Name
-		}
-		cond, err := sqlexpr.Parse(context.Background(), r.SQL, names)
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("NOT (%s)", cond.DuckDB()), nil
-	case Relationship:
-		table, column, ok := strings.Cut(r.To, ".")
-		if !ok || t.Resolve == nil {
-			return "", fmt.Errorf("relationship needs to: table.column")
-		}
-		return fmt.Sprintf("%s NOT IN (SELECT %s FROM %s WHERE %s IS NOT NULL)",
-			col, sqlq.Ident(column), t.Resolve(table), sqlq.Ident(column)), nil
+	}
+	if k, ok := Kind(r.Check); ok && k.DuckDB != nil {
+		return k.DuckDB(t, r)
 	}
 	return "", fmt.Errorf("unknown check %q", r.Check)
 }

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -123,59 +122,11 @@ func CompileGoogleSQL(t GoogleTarget, rs []Rule) (*GoogleCompiled, error) {
 	return c, nil
 }
 
-// brokenGoogle is broken in GoogleSQL: a condition over the typed row, true when the
-// row breaks the rule.
+// brokenGoogle is broken in GoogleSQL: its kind's GoogleSQL rendering (Kinds), a
+// condition over the typed row, true when the row breaks the rule.
 func brokenGoogle(t GoogleTarget, r Rule) (string, error) {
-	col := sqlexpr.GoogleIdent(r.Column)
-	colType := ""
-	for _, c := range t.Columns {
-		if c.Name == r.Column {
-			colType = c.Type
-		}
-	}
-	lit := func(v any) (string, error) { return googleLiteral(v, colType) }
-	switch r.Check {
-	case NotNull:
-		return col + " IS NULL", nil
-	case Unique:
-		// BigQuery cannot partition by FLOAT64: such keys are compared as text.
-		key := col
-		if colType == "DOUBLE" {
-			key = "CAST(" + col + " AS STRING)"
-		}
-		return fmt.Sprintf("(%s IS NOT NULL AND COUNT(*) OVER (PARTITION BY %s) > 1)", col, key), nil
-	case AcceptedValues:
-		return notIn(col, r.Values, lit)
-	case Range:
-		cond, err := outOfRange(col, r.Min, r.Max, lit)
-		if err != nil {
-			return "", err
-		}
-		return "(" + cond + ")", nil
-	case Pattern:
-		// regexp_full_match is REGEXP_CONTAINS anchored at both ends (both are RE2).
-		return fmt.Sprintf("NOT REGEXP_CONTAINS(CAST(%s AS STRING), %s)", col, sqlexpr.GoogleString("^(?:"+r.Pattern+")$")), nil
-	case Expression:
-		names := make([]string, len(t.Columns))
-		for i, c := range t.Columns {
-			names[i] = c.Name
-		}
-		cond, err := sqlexpr.Parse(context.Background(), r.SQL, names)
-		if err != nil {
-			return "", err
-		}
-		s, err := cond.SQL(sqlexpr.GoogleSQL)
-		if err != nil {
-			return "", err
-		}
-		return "NOT (" + s + ")", nil
-	case Relationship:
-		table, column, ok := strings.Cut(r.To, ".")
-		if !ok || t.Resolve == nil {
-			return "", fmt.Errorf("relationship needs to: table.column")
-		}
-		c := sqlexpr.GoogleIdent(column)
-		return fmt.Sprintf("%s NOT IN (SELECT %s FROM %s WHERE %s IS NOT NULL)", col, c, t.Resolve(table), c), nil
+	if k, ok := Kind(r.Check); ok && k.GoogleSQL != nil {
+		return k.GoogleSQL(t, r)
 	}
 	return "", fmt.Errorf("unknown check %q", r.Check)
 }
@@ -191,4 +142,20 @@ func googleLiteral(v any, colType string) (string, error) {
 		return "TIMESTAMP " + sqlexpr.GoogleString(x), nil
 	}
 	return sqlexpr.GoogleString(x), nil
+}
+
+// columnType is the DuckDB type of a column of the target ("" when unknown).
+func (t GoogleTarget) columnType(name string) string {
+	for _, c := range t.Columns {
+		if c.Name == name {
+			return c.Type
+		}
+	}
+	return ""
+}
+
+// literal writes a rule's values for a column in GoogleSQL (googleLiteral).
+func (t GoogleTarget) literal(column string) func(any) (string, error) {
+	colType := t.columnType(column)
+	return func(v any) (string, error) { return googleLiteral(v, colType) }
 }

@@ -11,10 +11,9 @@ import (
 // CheckKind is what a spec may write for one kind of check, in one place: the keys
 // it takes besides name, check and severity, those it requires, the keys it
 // narrows, what validate checks beyond the schema, and how plan shows a rule of
-// it. spec writes the schema's rule branches from Kinds and checks rules with
-// them, and a test ties both to validate. (Compiling a check to SQL is
-// compile.go's and compile_googlesql.go's; a relationship's reach into another
-// table is spec's, which knows the tables.)
+// it, and its SQL in each dialect. spec writes the schema's rule branches from
+// Kinds and checks rules with them, and a test ties both to validate. (A
+// relationship's reach into another table is spec's, which knows the tables.)
 type CheckKind struct {
 	Name string
 	// Keys are the keys the check takes besides name, check and severity.
@@ -32,6 +31,11 @@ type CheckKind struct {
 	Check func(r Rule, columns []string) *Problem
 	// Args are a rule's arguments in a few words, for plan (Summary).
 	Args func(r Rule) string
+	// DuckDB and GoogleSQL render a row's breaking the rule as a condition over the
+	// typed rows, for validation in DuckDB and under validate: bigquery
+	// (kinds_sql.go); nil for a check of the table, not of a row (row_count).
+	DuckDB    func(t Target, r Rule) (string, error)
+	GoogleSQL func(t GoogleTarget, r Rule) (string, error)
 }
 
 // Problem is what a kind's Check finds wrong with a rule: the key it is about, the
@@ -42,8 +46,10 @@ type Problem struct {
 
 // Kinds are the checks a spec may write, in the order the docs list them.
 var Kinds = []CheckKind{
-	{Name: NotNull, Keys: []string{"column"}, Required: []string{"column"}, Example: "{check: not_null, column: status}"},
-	{Name: Unique, Keys: []string{"column"}, Required: []string{"column"}, Example: "{check: unique, column: order_id}"},
+	{Name: NotNull, Keys: []string{"column"}, Required: []string{"column"}, Example: "{check: not_null, column: status}",
+		DuckDB: duckNotNull, GoogleSQL: googleNotNull},
+	{Name: Unique, Keys: []string{"column"}, Required: []string{"column"}, Example: "{check: unique, column: order_id}",
+		DuckDB: duckUnique, GoogleSQL: googleUnique},
 	{Name: AcceptedValues, Keys: []string{"column", "values"}, Required: []string{"column", "values"},
 		Example: "{check: accepted_values, column: status, values: [Shipped]}", Args: func(r Rule) string {
 			vals := make([]string, len(r.Values))
@@ -51,9 +57,10 @@ var Kinds = []CheckKind{
 				vals[i] = fmt.Sprint(v)
 			}
 			return r.Column + ": " + strings.Join(vals, ", ")
-		}},
+		}, DuckDB: duckAcceptedValues, GoogleSQL: googleAcceptedValues},
 	{Name: Range, Keys: []string{"column", "min", "max"}, Required: []string{"column"}, OneOf: []string{"min", "max"},
-		Example: "{check: range, column: num_of_item, min: 1}", Check: boundsInOrder, Args: bounds},
+		Example: "{check: range, column: num_of_item, min: 1}", Check: boundsInOrder, Args: bounds,
+		DuckDB: duckRange, GoogleSQL: googleRange},
 	{Name: Pattern, Keys: []string{"column", "pattern"}, Required: []string{"column", "pattern"},
 		Example: `{check: pattern, column: status, pattern: "[A-Z].*"}`, Check: func(r Rule, _ []string) *Problem {
 			if _, err := regexp.Compile(r.Pattern); err != nil {
@@ -61,16 +68,19 @@ var Kinds = []CheckKind{
 					"patterns use RE2 syntax, as DuckDB's regexp_full_match"}
 			}
 			return nil
-		}, Args: func(r Rule) string { return r.Column + " ~ " + r.Pattern }},
+		}, Args: func(r Rule) string { return r.Column + " ~ " + r.Pattern },
+		DuckDB: duckPattern, GoogleSQL: googlePattern},
 	{Name: Expression, Keys: []string{"sql"}, Required: []string{"sql"},
 		Example: `{check: expression, sql: "num_of_item > 0"}`, Check: func(r Rule, columns []string) *Problem {
 			if err := CheckExpression(r.SQL, columns); err != nil && r.SQL != "" {
 				return &Problem{"sql", "sql: " + err.Error(), "an expression rule is one boolean SQL condition over the row's own columns"}
 			}
 			return nil
-		}, Args: func(r Rule) string { return r.SQL }},
+		}, Args: func(r Rule) string { return r.SQL },
+		DuckDB: duckExpression, GoogleSQL: googleExpression},
 	{Name: Relationship, Keys: []string{"column", "to"}, Required: []string{"column", "to"},
-		Example: "{check: relationship, column: user_id, to: users.id}", Args: func(r Rule) string { return r.Column + " -> " + r.To }},
+		Example: "{check: relationship, column: user_id, to: users.id}", Args: func(r Rule) string { return r.Column + " -> " + r.To },
+		DuckDB: duckRelationship, GoogleSQL: googleRelationship},
 	{Name: RowCount, Keys: []string{"min", "max"}, OneOf: []string{"min", "max"}, Counts: []string{"min", "max"},
 		Example: "{check: row_count, min: 1}", Check: boundsInOrder, Args: bounds},
 }
