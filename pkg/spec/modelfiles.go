@@ -48,6 +48,7 @@ func (s *Spec) loadModels(doc *document, b *binder) diag.Diagnostics {
 	}
 	dir := filepath.Dir(doc.file)
 	var files []string
+	named := map[string]diag.Pos{} // a file's first entry in models, where a file that cannot be read is reported
 	for i, pattern := range s.Models {
 		n, _ := doc.lookup("models", i)
 		at := doc.pos(n)
@@ -61,6 +62,7 @@ func (s *Spec) loadModels(doc *document, b *binder) diag.Diagnostics {
 		if !strings.ContainsAny(pattern, "*?[") {
 			if !slices.Contains(files, path) {
 				files = append(files, path)
+				named[path] = at
 			}
 			continue
 		}
@@ -79,13 +81,18 @@ func (s *Spec) loadModels(doc *document, b *binder) diag.Diagnostics {
 		for _, m := range matches {
 			if !slices.Contains(files, m) {
 				files = append(files, m)
+				named[m] = at
 			}
 		}
 	}
 	s.modelTables = map[string]*Table{}
 	var mfs []*modelFile
 	for _, path := range files {
-		mf, more := readModelFile(path)
+		mf, more, err := readModelFile(path)
+		if err != nil {
+			diags.Errorf(named[path], "model file %s: %v", relativeTo(dir, path), err)
+			continue
+		}
 		diags = append(diags, more...)
 		if mf == nil {
 			continue
@@ -112,20 +119,19 @@ func (s *Spec) loadModels(doc *document, b *binder) diag.Diagnostics {
 	return diags
 }
 
-// readModelFile reads, parses, checks against the schema and decodes one model file.
-func readModelFile(path string) (*modelFile, diag.Diagnostics) {
-	var diags diag.Diagnostics
+// readModelFile reads, parses, checks against the schema and decodes one model
+// file; err says why it could not be read at all (reported at the spec's entry).
+func readModelFile(path string) (*modelFile, diag.Diagnostics, error) {
 	src, err := ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			err = errors.New("model file not found")
+			err = errors.New("not found")
 		}
-		diags.Errorf(diag.Pos{File: path}, "%v", err)
-		return nil, diags
+		return nil, nil, err
 	}
 	doc, diags := parseAs(path, src, "a model file lists tables: - {name: ..., columns: [...]}", "a model file")
 	if diags.HasErrors() {
-		return nil, diags
+		return nil, diags, nil
 	}
 	root := doc.root
 	doc.root = &node{Kind: mappingNode, Content: []*node{
@@ -135,14 +141,14 @@ func readModelFile(path string) (*modelFile, diag.Diagnostics) {
 	v, more := convertModelFile(doc, root)
 	diags = append(diags, more...)
 	if more.HasErrors() {
-		return nil, diags
+		return nil, diags, nil
 	}
 	more = validateAgainst(loadSchema().modelFile, doc, v, []string{"models"})
 	diags = append(diags, more...)
 	mf := &modelFile{doc: doc}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, diags
+		return nil, diags, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
@@ -153,7 +159,7 @@ func readModelFile(path string) (*modelFile, diag.Diagnostics) {
 			mf.tables[i].Rules[j] = withDefaults(r, j+1)
 		}
 	}
-	return mf, diags
+	return mf, diags, nil
 }
 
 // convertModelFile turns the file's list (root) into a JSON-like value.
@@ -222,4 +228,12 @@ func (s *Spec) modelOf(table string) *catalog.Model {
 		m.Rules = append(m.Rules, r)
 	}
 	return m
+}
+
+// relativeTo is path as the spec's folder dir sees it, when it is inside it.
+func relativeTo(dir, path string) string {
+	if rel, err := filepath.Rel(dir, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return path
 }

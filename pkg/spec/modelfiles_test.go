@@ -43,7 +43,7 @@ func TestModelFiles(t *testing.T) {
 		{"a missing file",
 			nil,
 			"models: [crm.yaml]\ntables:\n  - name: orders\n",
-			[]string{`crm.yaml:0:0: model file not found`}},
+			[]string{`spec.yaml:4:10: model file crm.yaml: not found`}},
 		{"a syntax error in a model file",
 			map[string]string{"crm.yaml": "- name: customers\n  columns: [{name: id, type: INT64}\n"},
 			"models: [crm.yaml]\ntables:\n  - name: orders\n",
