@@ -159,3 +159,33 @@ func TestTickStep(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderNamesEveryDrift: a table whose source drifted from its model says so
+// on the page, each column with what its contract did, and the section opens.
+func TestRenderNamesEveryDrift(t *testing.T) {
+	plan, r := fixture()
+	r.Update("users", func(t *report.Table) {
+		t.Drift = []report.Drift{
+			{Column: "tier", Change: "extra", SourceType: "VARCHAR", ModelType: "STRING", Action: "evolved"},
+			{Column: "joined", Change: "missing", ModelType: "DATE", Action: "null"},
+		}
+	})
+	var buf bytes.Buffer
+	if err := Render(&buf, Build(plan, r)); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	for _, want := range []string{
+		`<details class="table-detail" data-table="users" open>`,
+		"<summary>users: schema drift, ",
+		"<li>tier: not in the model, added to the table as STRING</li>",
+		"<li>joined: missing from the source, loaded as NULL</li>",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, `data-table="orders" open`) {
+		t.Error("orders, which did not drift nor break a rule, is open")
+	}
+}
