@@ -197,3 +197,25 @@ func mkdir(t *testing.T, dir string) string {
 	}
 	return dir
 }
+
+// pandas writes its index as a first column without a name: it is column1, an
+// extra column like any other (ignored by default, taken on under evolve).
+func TestContractUnnamedIndexColumn(t *testing.T) {
+	for _, tc := range []struct{ contract, drift, columns string }{
+		{"", "column1 extra → ignored", "id,name,joined"},
+		{"{extra_columns: evolve}", "column1 extra →STRING evolved", "id,name,joined,column1"},
+	} {
+		dir := t.TempDir()
+		in := filepath.Join(dir, "in")
+		writeFile(t, filepath.Join(in, "members.csv"), ",id,name,joined\n0,1,ann,2024-01-02\n1,2,bob,\n")
+		tr, err := applyContract(t, dir, contractSpec(in, dir, "csv", tc.contract, false))
+		if err != nil {
+			t.Fatalf("contract %q: %v", tc.contract, err)
+		}
+		accounting(t, tr, 2, 2, 0)
+		sameRows(t, "drift", driftOf(tr), []string{tc.drift})
+		db := query(t, filepath.Join(dir, "ecom.duckdb"))
+		sameRows(t, "columns", rowsOf(t, db, "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'members' AND table_schema = 'main'"),
+			[]string{tc.columns})
+	}
+}

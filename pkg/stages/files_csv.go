@@ -64,6 +64,11 @@ func readCSVDialect(path string, d spec.CSV, model []string) (csvDialect, error)
 	if len(header) == 0 {
 		out.columns = nil // an empty file: no columns, no records
 	}
+	for i, c := range out.columns {
+		if c == "" { // pandas' index column has no name: it is column<N>, as its place says
+			out.columns[i] = fmt.Sprintf("column%d", i+1)
+		}
+	}
 	return out, nil
 }
 
