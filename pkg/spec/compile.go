@@ -48,7 +48,7 @@ func planTable(s *Spec, t Table) TablePlan {
 		tp.OnDuplicate = OnDuplicateKeepFirst
 	}
 	tp.MaxBytesBilled = t.MaxBytesBilled
-	if s.Source.Kind != "thelook" {
+	if !fixedColumns(s.Source.Config) {
 		tp.Contract = contract(s, t, m)
 	}
 	tp.Path, tp.SourceTable = t.Path, t.SourceTable

@@ -62,6 +62,12 @@ type RulesElsewhere interface {
 	RulesInSource() bool
 }
 
+// FixedColumns is a source config whose columns are always its models' (the
+// generator): nothing can drift, so its tables take no schema contract.
+type FixedColumns interface {
+	FixedColumns() bool
+}
+
 // TableDescriber is a source config with more to say in plan about how it reads
 // a table (the files source: its CSV dialect): a heading, the same for every
 // table, and the words for the table; an empty heading says nothing.

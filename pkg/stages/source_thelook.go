@@ -36,6 +36,10 @@ var (
 	_ DatasetNamer      = (*TheLookConfig)(nil)
 )
 
+// FixedColumns says the generator's columns are always its models': its tables
+// have no schema contract.
+func (c *TheLookConfig) FixedColumns() bool { return true }
+
 func (c *TheLookConfig) Describe() string {
 	return fmt.Sprintf("thelook generator (scale %g, seed %d)", c.Scale, c.Seed)
 }
