@@ -1,5 +1,7 @@
 package catalog
 
+import "strings"
+
 // Contract says what a table does when its source's columns drift from its model:
 // columns the model lacks (ExtraColumns), model columns the source lacks
 // (MissingColumns) and columns the source types otherwise (TypeChanges). An empty
@@ -40,4 +42,18 @@ func (c Contract) Over(under Contract) Contract {
 		c.TypeChanges = under.TypeChanges
 	}
 	return c
+}
+
+// String is the contract as a spec writes it, its set keys only:
+// "extra_columns: evolve, missing_columns: null".
+func (c Contract) String() string {
+	var keys []string
+	for _, k := range []struct{ key, value string }{
+		{"extra_columns", c.ExtraColumns}, {"missing_columns", c.MissingColumns}, {"type_changes", c.TypeChanges},
+	} {
+		if k.value != "" {
+			keys = append(keys, k.key+": "+k.value)
+		}
+	}
+	return strings.Join(keys, ", ")
 }

@@ -19,6 +19,9 @@ type modelView struct {
 	Key     string       `json:"key,omitempty"`
 	Columns []columnView `json:"columns"`
 	Rules   []ruleView   `json:"rules"`
+	// Contract is the model's own word on drift (thelook's distribution_centers:
+	// missing_columns: null), when it has one.
+	Contract *catalog.Contract `json:"contract,omitempty"`
 }
 
 type columnView struct {
@@ -83,6 +86,10 @@ func runModels(_ context.Context, args []string, s streams) int {
 // a bare model as such (in a plan every listed rule runs).
 func viewOf(m *catalog.Model, rs []rules.Rule, withOptional bool) modelView {
 	v := modelView{Table: m.Table, Key: m.Key}
+	if m.Contract != (catalog.Contract{}) {
+		c := m.Contract
+		v.Contract = &c
+	}
 	for _, c := range m.Columns {
 		v.Columns = append(v.Columns, columnView{Name: c.Name, Type: string(c.Type), Required: c.Required})
 	}
@@ -112,6 +119,9 @@ func printModels(w io.Writer, format string, views []modelView) {
 			fmt.Fprintf(w, "%s (no key)\n", v.Table)
 		} else {
 			fmt.Fprintf(w, "%s (key %s)\n", v.Table, v.Key)
+		}
+		if c := v.Contract; c != nil {
+			fmt.Fprintf(w, "  contract: {%s}\n", c)
 		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  COLUMN\tTYPE\tREQUIRED")

@@ -36,7 +36,7 @@ func printPlanMarkdown(w io.Writer, p *spec.Plan, g graph) {
 			reads += fmt.Sprintf(", at most %d rows", t.Limit)
 		}
 		if t.Contract != (catalog.Contract{}) { // the generator's tables have none: they never drift
-			reads += "<br>contract: " + mdText(describeContract(t.Contract))
+			reads += "<br>contract: " + mdText(t.Contract.String())
 		}
 		if q, ok := stages.DescribeRead(sp, &t); ok {
 			reads += " (query below)"

@@ -91,7 +91,7 @@ func printContracts(w io.Writer, p *spec.Plan) {
 		if t.Contract == (catalog.Contract{}) {
 			continue
 		}
-		c := describeContract(t.Contract)
+		c := t.Contract.String()
 		if _, seen := tables[c]; !seen {
 			order = append(order, c)
 		}
@@ -106,11 +106,6 @@ func printContracts(w io.Writer, p *spec.Plan) {
 		tt.add(strings.Join(tables[c], ", ")+":", c)
 	}
 	tt.write(w)
-}
-
-// describeContract is a table's contract as a spec writes it.
-func describeContract(c catalog.Contract) string {
-	return fmt.Sprintf("extra_columns: %s, missing_columns: %s, type_changes: %s", c.ExtraColumns, c.MissingColumns, c.TypeChanges)
 }
 
 // printDiffText shows a plan diff the way people read a code review: + added,
