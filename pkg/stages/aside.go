@@ -15,11 +15,13 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
 )
 
-// The files source sets rows aside while it reads (a value that does not convert
-// exactly, a record that does not parse). It stages them like every row, so they
-// count in, and lists them in the aside relation: the staged row, the rules broken
-// (type_<column>, or malformed_record alone), where in the file and the original
-// text. Validate adds them to its verdict; load quarantines them with that text.
+// A source sets rows aside while it reads: the files source a value that does not
+// convert exactly or a record that does not parse, the bigquery source a value of a
+// column whose type changed that does not convert. It stages them like every row,
+// so they count in, and lists them in the aside relation: the staged row, the rules
+// broken (type_<column>, or malformed_record alone), where in the file and the
+// original text. Validate adds them to its verdict; load quarantines them with that
+// text.
 
 func asideRelation(table string) string { return sqlq.Ident("_ecomrun_aside_" + table) }
 
