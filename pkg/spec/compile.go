@@ -49,7 +49,7 @@ func planTable(s *Spec, t Table) TablePlan {
 	}
 	tp.MaxBytesBilled = t.MaxBytesBilled
 	if !fixedColumns(s.Source.Config) {
-		tp.Contract = contract(s, t, m)
+		tp.Contract = s.Contract(t)
 	}
 	tp.Path, tp.SourceTable = t.Path, t.SourceTable
 	for _, k := range s.Sinks {
@@ -115,11 +115,11 @@ func (p *Plan) tableStages(t TablePlan) []Stage {
 	return stages
 }
 
-// contract is a table's schema contract: each key from the first layer that says
+// Contract is a table's schema contract: each key from the first layer that says
 // it, the table, the source, the model, then the default.
-func contract(s *Spec, t Table, m *catalog.Model) catalog.Contract {
+func (s *Spec) Contract(t Table) catalog.Contract {
 	c := catalog.DefaultContract
-	if m != nil {
+	if m := s.Model(t.Name); m != nil {
 		c = m.Contract.Over(c)
 	}
 	for _, layer := range []*catalog.Contract{s.Source.Contract, t.Contract} {

@@ -43,7 +43,12 @@ func (run *Run) ApplyContract(t *spec.TablePlan, where string, have []SourceColu
 	if err != nil {
 		return nil, err
 	}
-	t.Model = d.Model
+	if d.Model != t.Model {
+		// Only an evolved table's model changes; other stages read a table's plan
+		// while it extracts (a bigquery relationship's query reads the referenced
+		// table's columns), so the plan is written only when it must be.
+		t.Model = d.Model
+	}
 	if len(d.Report) > 0 {
 		run.Report.Update(t.Name, func(r *report.Table) { r.Drift = d.Report })
 	}

@@ -106,6 +106,17 @@ func rulesInBigQuery(b *spec.Block) diag.Diagnostics {
 		if m == nil {
 			continue // reported as an unknown table
 		}
+		if b.Spec.Contract(t).ExtraColumns == catalog.Evolve {
+			at := b.Table(i, "name")
+			switch {
+			case t.Contract != nil && t.Contract.ExtraColumns != "":
+				at = b.Table(i, "contract", "extra_columns")
+			case b.Spec.Source.Contract != nil && b.Spec.Source.Contract.ExtraColumns != "":
+				at = b.At("contract", "extra_columns")
+			}
+			ds = append(ds, at.Errorf("use validate: local to take new columns on",
+				"extra_columns: evolve cannot run under validate: bigquery: the rules' query reads the tables' columns as the spec declares them")...)
+		}
 		if t.OnDuplicate == spec.OnDuplicateKeepFirst {
 			ds = append(ds, b.Table(i, "on_duplicate").Errorf("use validate: local: the rows are staged in a stable order and the first copy of each key loads",
 				"on_duplicate: keep_first cannot run under validate: bigquery: a BigQuery table has no order to tell the first copy of a key")...)
