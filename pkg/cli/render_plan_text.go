@@ -5,7 +5,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/ecomrun/ecomrun/pkg/catalog"
 	"github.com/ecomrun/ecomrun/pkg/plandiff"
 	"github.com/ecomrun/ecomrun/pkg/rules"
 	"github.com/ecomrun/ecomrun/pkg/spec"
@@ -50,60 +49,56 @@ func printPlan(w io.Writer, p *spec.Plan) {
 }
 
 // printTableReads shows what a source says of how it reads each table
-// (spec.TableDescriber: the files source's CSV dialect), once per reading with the
-// tables that share it: ecomrun decides it, and a reviewer sees it.
+// (spec.TableDescriber: the files source's CSV dialect): ecomrun decides it, and a
+// reviewer sees it.
 func printTableReads(w io.Writer, p *spec.Plan) {
 	d, ok := p.Spec.Source.Config.(spec.TableDescriber)
 	if !ok {
 		return
 	}
 	var heading string
-	var order []string
-	tables := map[string][]string{}
+	says := make([]string, len(p.Tables))
 	for i := range p.Tables {
 		h, words := d.DescribeTable(&p.Tables[i])
-		if h == "" {
+		if h != "" {
+			heading, says[i] = h, words
+		}
+	}
+	printGrouped(w, heading, p, says)
+}
+
+// printContracts says what each table does when its source's columns drift from
+// its model. The generator never drifts: nothing to say.
+func printContracts(w io.Writer, p *spec.Plan) {
+	says := make([]string, len(p.Tables))
+	for i, t := range p.Tables {
+		says[i] = t.Contract.String() // empty for the generator's tables
+	}
+	printGrouped(w, "Schema contract (checked against the source's columns before any row is read)", p, says)
+}
+
+// printGrouped writes a section saying says[i] of the plan's i-th table, once per
+// distinct saying with the tables that share it, in plan order; a table it says
+// nothing of ("") is left out, and with none the section is.
+func printGrouped(w io.Writer, heading string, p *spec.Plan, says []string) {
+	var order []string
+	tables := map[string][]string{}
+	for i, say := range says {
+		if say == "" {
 			continue
 		}
-		if _, seen := tables[words]; !seen {
-			order = append(order, words)
+		if _, seen := tables[say]; !seen {
+			order = append(order, say)
 		}
-		heading, tables[words] = h, append(tables[words], p.Tables[i].Name)
+		tables[say] = append(tables[say], p.Tables[i].Name)
 	}
 	if len(order) == 0 {
 		return
 	}
 	fmt.Fprintf(w, "\n%s:\n", heading)
 	tt := textTable{indent: "  "}
-	for _, words := range order {
-		tt.add(strings.Join(tables[words], ", ")+":", words)
-	}
-	tt.write(w)
-}
-
-// printContracts says what each table does when its source's columns drift from
-// its model, once per contract with the tables that share it. The generator never
-// drifts: nothing to say.
-func printContracts(w io.Writer, p *spec.Plan) {
-	var order []string
-	tables := map[string][]string{}
-	for _, t := range p.Tables {
-		if t.Contract == (catalog.Contract{}) {
-			continue
-		}
-		c := t.Contract.String()
-		if _, seen := tables[c]; !seen {
-			order = append(order, c)
-		}
-		tables[c] = append(tables[c], t.Name)
-	}
-	if len(order) == 0 {
-		return
-	}
-	fmt.Fprintln(w, "\nSchema contract (checked against the source's columns before any row is read):")
-	tt := textTable{indent: "  "}
-	for _, c := range order {
-		tt.add(strings.Join(tables[c], ", ")+":", c)
+	for _, say := range order {
+		tt.add(strings.Join(tables[say], ", ")+":", say)
 	}
 	tt.write(w)
 }

@@ -3,7 +3,6 @@ package engine_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -119,7 +118,7 @@ func TestContractOnDriftedParquet(t *testing.T) {
 	t.Run("cast-evolve", func(t *testing.T) {
 		dir := t.TempDir()
 		in := filepath.Join(dir, "in")
-		writeParquet(t, filepath.Join(mkdir(t, in), "members.parquet"), drifted)
+		writeParquet(t, filepath.Join(in, "members.parquet"), drifted)
 		tr, err := applyContract(t, dir, contractSpec(in, dir, "parquet", "{extra_columns: evolve}", false))
 		if err != nil {
 			t.Fatal(err)
@@ -135,7 +134,7 @@ func TestContractOnDriftedParquet(t *testing.T) {
 	t.Run("type-fail", func(t *testing.T) {
 		dir := t.TempDir()
 		in := filepath.Join(dir, "in")
-		writeParquet(t, filepath.Join(mkdir(t, in), "members.parquet"), drifted)
+		writeParquet(t, filepath.Join(in, "members.parquet"), drifted)
 		_, err := applyContract(t, dir, contractSpec(in, dir, "parquet", "{type_changes: fail}", false))
 		if err == nil || !strings.Contains(err.Error(), "column id is DOUBLE, the model says INT64 (contract type_changes: fail)") {
 			t.Fatalf("error %v, want the type change named", err)
@@ -144,7 +143,7 @@ func TestContractOnDriftedParquet(t *testing.T) {
 	t.Run("required-missing", func(t *testing.T) {
 		dir := t.TempDir()
 		in := filepath.Join(dir, "in")
-		writeParquet(t, filepath.Join(mkdir(t, in), "members.parquet"), "SELECT 'ann' AS name")
+		writeParquet(t, filepath.Join(in, "members.parquet"), "SELECT 'ann' AS name")
 		_, err := applyContract(t, dir, contractSpec(in, dir, "parquet", "{missing_columns: \"null\"}", false))
 		if err == nil || !strings.Contains(err.Error(), "column id is missing (it is required)") || strings.Contains(err.Error(), "column joined") {
 			t.Fatalf("error %v, want only the required column named", err)
@@ -188,34 +187,4 @@ func TestContractEvolvesAnIncrementalTable(t *testing.T) {
 	db := query(t, filepath.Join(dir, "ecom.duckdb"))
 	sameRows(t, "rows", rowsOf(t, db, "SELECT id, name, tier FROM members ORDER BY id"), []string{"1|ann|∅", "2|bob|gold", "4|dee|∅"})
 	sameRows(t, "quarantine", rowsOf(t, db, "SELECT id, tier, _violations::VARCHAR FROM quarantine.members"), []string{"3|silver|[type_joined]"})
-}
-
-func mkdir(t *testing.T, dir string) string {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// pandas writes its index as a first column without a name: it is column1, an
-// extra column like any other (ignored by default, taken on under evolve).
-func TestContractUnnamedIndexColumn(t *testing.T) {
-	for _, tc := range []struct{ contract, drift, columns string }{
-		{"", "column1 extra → ignored", "id,name,joined"},
-		{"{extra_columns: evolve}", "column1 extra →STRING evolved", "id,name,joined,column1"},
-	} {
-		dir := t.TempDir()
-		in := filepath.Join(dir, "in")
-		writeFile(t, filepath.Join(in, "members.csv"), ",id,name,joined\n0,1,ann,2024-01-02\n1,2,bob,\n")
-		tr, err := applyContract(t, dir, contractSpec(in, dir, "csv", tc.contract, false))
-		if err != nil {
-			t.Fatalf("contract %q: %v", tc.contract, err)
-		}
-		accounting(t, tr, 2, 2, 0)
-		sameRows(t, "drift", driftOf(tr), []string{tc.drift})
-		db := query(t, filepath.Join(dir, "ecom.duckdb"))
-		sameRows(t, "columns", rowsOf(t, db, "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'members' AND table_schema = 'main'"),
-			[]string{tc.columns})
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -158,9 +159,13 @@ tables:
 	}
 }
 
-// writeParquet writes the rows of a DuckDB query as a Parquet file.
+// writeParquet writes the rows of a DuckDB query as a Parquet file, its folder
+// created when missing.
 func writeParquet(t *testing.T, path, query string) {
 	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		t.Fatal(err)

@@ -65,11 +65,7 @@ func googlePattern(_ GoogleTarget, r Rule) (string, error) {
 
 // duckExpression runs the condition as sqlexpr renders it, never as written.
 func duckExpression(t Target, r Rule) (string, error) {
-	names := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		names[i] = c.Name
-	}
-	cond, err := sqlexpr.Parse(context.Background(), r.SQL, names)
+	cond, err := parseOver(t.Columns, r.SQL)
 	if err != nil {
 		return "", err
 	}
@@ -77,11 +73,7 @@ func duckExpression(t Target, r Rule) (string, error) {
 }
 
 func googleExpression(t GoogleTarget, r Rule) (string, error) {
-	names := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		names[i] = c.Name
-	}
-	cond, err := sqlexpr.Parse(context.Background(), r.SQL, names)
+	cond, err := parseOver(t.Columns, r.SQL)
 	if err != nil {
 		return "", err
 	}
@@ -90,6 +82,15 @@ func googleExpression(t GoogleTarget, r Rule) (string, error) {
 		return "", err
 	}
 	return "NOT (" + s + ")", nil
+}
+
+// parseOver parses an expression rule's condition over the row's own columns.
+func parseOver(columns []Column, sql string) (*sqlexpr.Cond, error) {
+	names := make([]string, len(columns))
+	for i, c := range columns {
+		names[i] = c.Name
+	}
+	return sqlexpr.Parse(context.Background(), sql, names)
 }
 
 func duckRelationship(t Target, r Rule) (string, error) {

@@ -70,7 +70,7 @@ func asideColumns(state *tableState, table string) (columns, join string) {
 // ConvertQuery selects each column of model from relation from, converted exactly
 // from the source's type srcType(col) ("" when the source lacks the column: NULL),
 // with the values that do not convert in _ecomrun_aside (column -> original text),
-// for harvestAside. rowExpr, when set, is kept as _ecomrun_pos (a row's place in
+// for harvestStatements. rowExpr, when set, is kept as _ecomrun_pos (a row's place in
 // its file).
 func ConvertQuery(model *catalog.Model, from string, srcType func(catalog.Column) string, rowExpr string) string {
 	var inner, outer, bad, entries []string
@@ -110,20 +110,21 @@ func ConvertQuery(model *catalog.Model, from string, srcType func(catalog.Column
 	return fmt.Sprintf("SELECT %s FROM (SELECT %s FROM %s)", strings.Join(outer, ", "), strings.Join(inner, ", "), from)
 }
 
-// harvestAside moves the set-aside values out of staged (a ConvertQuery result)
-// into the aside relation, keyed by the staged row, and drops the helper columns.
-// pos is the SQL of a row's position in its file ("NULL" when unknown).
-func harvestAside(ctx context.Context, exec func(context.Context, ...string) error, staged, aside, pos string) error {
-	err := exec(ctx,
+// harvestStatements move the set-aside values out of staged (a ConvertQuery
+// result) into the aside relation, keyed by the staged row, and drop the helper
+// columns. pos is the SQL of a row's position in its file ("NULL" when unknown).
+func harvestStatements(staged, aside, pos string) []string {
+	stmts := []string{
 		fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS SELECT rowid AS _row,
 			list_transform(map_keys(_ecomrun_aside), k -> 'type_' || k) AS _violations, FALSE AS _malformed,
 			%s::BIGINT AS _source_line, NULL::VARCHAR AS _source_text, _ecomrun_aside AS _source_values
 			FROM %s WHERE _ecomrun_aside IS NOT NULL ORDER BY rowid`, aside, pos, staged),
-		fmt.Sprintf("ALTER TABLE %s DROP COLUMN _ecomrun_aside", staged))
-	if err == nil && pos != "NULL" {
-		err = exec(ctx, fmt.Sprintf("ALTER TABLE %s DROP COLUMN _ecomrun_pos", staged))
+		fmt.Sprintf("ALTER TABLE %s DROP COLUMN _ecomrun_aside", staged),
 	}
-	return err
+	if pos != "NULL" {
+		stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s DROP COLUMN _ecomrun_pos", staged))
+	}
+	return stmts
 }
 
 // SetAside is, for a source other than files, what the files source does as it
@@ -131,16 +132,10 @@ func harvestAside(ctx context.Context, exec func(context.Context, ...string) err
 // set aside as type_<column>, and quarantined with source (where the rows came
 // from) in _source_file.
 func (run *Run) SetAside(ctx context.Context, t *spec.TablePlan, staged, source string) error {
-	exec := func(ctx context.Context, stmts ...string) error {
-		for _, q := range stmts {
-			if err := run.Warehouse.Exec(ctx, q); err != nil {
-				return err
-			}
+	for _, q := range harvestStatements(staged, asideRelation(t.Name), "NULL") {
+		if err := run.Warehouse.Exec(ctx, q); err != nil {
+			return err
 		}
-		return nil
-	}
-	if err := harvestAside(ctx, exec, staged, asideRelation(t.Name), "NULL"); err != nil {
-		return err
 	}
 	run.tables[t.Name].files = &filesState{file: source}
 	return nil

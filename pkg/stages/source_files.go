@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/ecomrun/ecomrun/pkg/catalog"
@@ -136,7 +135,7 @@ func (x *filesExtract) csv(ctx context.Context, c spec.CSV, onMalformed string) 
 	}
 	err = x.exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", x.staged, q))
 	if err == nil {
-		err = x.harvest(ctx, "NULL")
+		err = x.exec(ctx, harvestStatements(x.staged, x.aside, "NULL")...)
 	}
 	if err == nil && x.t.Contract.TypeChanges == catalog.Fail {
 		err = x.noCasts(ctx)
@@ -155,27 +154,26 @@ func (x *filesExtract) csv(ctx context.Context, c spec.CSV, onMalformed string) 
 	return x.accounted(ctx, got.n)
 }
 
-// fileColumns is the set of a file's column names, lower-cased: a column is found
-// by its name in any case (ID is id, as DuckDB and BigQuery read names). Two
-// columns whose names differ only in case cannot be told apart: an error.
-func fileColumns(path string, columns []string) (map[string]bool, error) {
-	have := map[string]bool{}
+// distinctColumns refuses a file with two columns whose names differ only in case:
+// a column is found by its name in any case (ID is id, as DuckDB and BigQuery read
+// names), so the two could not be told apart.
+func distinctColumns(path string, columns []string) error {
+	seen := map[string]int{}
 	for i, c := range columns {
 		l := strings.ToLower(c)
-		if have[l] {
-			first := slices.IndexFunc(columns, func(o string) bool { return strings.ToLower(o) == l })
-			return nil, fmt.Errorf("%s has two columns named %q (columns %d and %d; names are compared without regard to case): rename one", path, c, first+1, i+1)
+		if first, dup := seen[l]; dup {
+			return fmt.Errorf("%s has two columns named %q (columns %d and %d; names are compared without regard to case): rename one", path, c, first+1, i+1)
 		}
-		have[l] = true
+		seen[l] = i
 	}
-	return have, nil
+	return nil
 }
 
 // contract checks the file's columns (names as the file has them; source gives
 // each one's type) against the table's contract before any row is read, and makes
 // the table's model the one the read loads (evolved columns included).
 func (x *filesExtract) contract(names []string, source func(name string) SourceColumn) (*Drift, error) {
-	if _, err := fileColumns(x.path, names); err != nil {
+	if err := distinctColumns(x.path, names); err != nil {
 		return nil, err
 	}
 	cols := make([]SourceColumn, len(names))
@@ -240,12 +238,6 @@ func (x *filesExtract) convert(from string, srcType func(catalog.Column) string,
 		q += fmt.Sprintf(" LIMIT %d", x.t.Limit)
 	}
 	return q, nil
-}
-
-// harvest moves the set-aside values out of the staged table (harvestAside). pos
-// is the SQL of a row's position in the file ("NULL" when unknown).
-func (x *filesExtract) harvest(ctx context.Context, pos string) error {
-	return harvestAside(ctx, x.exec, x.staged, x.aside, pos)
 }
 
 // malformed stages each record DuckDB's reader could not parse as a row of NULLs
@@ -380,7 +372,7 @@ func (x *filesExtract) parquet(ctx context.Context) error {
 	if err := x.exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", x.staged, q)); err != nil {
 		return err
 	}
-	if err := x.harvest(ctx, "_ecomrun_pos"); err != nil {
+	if err := x.exec(ctx, harvestStatements(x.staged, x.aside, "_ecomrun_pos")...); err != nil {
 		return err
 	}
 	records, err := x.count(ctx, fmt.Sprintf("SELECT coalesce(sum(num_rows), 0)::BIGINT FROM parquet_file_metadata(%s)", sqlq.String(x.path)))
