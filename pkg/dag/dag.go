@@ -10,12 +10,19 @@ import (
 
 // Graph is a set of nodes and their dependencies, in insertion order.
 type Graph struct {
-	order []string
-	deps  map[string][]string
+	order  []string
+	deps   map[string][]string
+	weight map[string]int64
 }
 
 // New returns an empty graph.
-func New() *Graph { return &Graph{deps: map[string][]string{}} }
+func New() *Graph { return &Graph{deps: map[string][]string{}, weight: map[string]int64{}} }
+
+// Weigh gives a node a weight (0 unless set): of the nodes ready to run, Walk starts
+// the heaviest first, and those of equal weight in insertion order. Weighing a
+// node by the work behind it (its table's size) starts the longest chain first
+// instead of leaving it for last.
+func (g *Graph) Weigh(id string, weight int64) { g.weight[id] = weight }
 
 // Add adds a node; adding it again is a no-op.
 func (g *Graph) Add(id string) {

@@ -72,6 +72,33 @@ func TestWalkRunsInDependencyOrder(t *testing.T) {
 	}
 }
 
+// With one node at a time, the heaviest ready node runs first and equals run in
+// insertion order: the big table's chain starts at once, yet a dependency is never
+// passed over for weight.
+func TestWalkStartsTheHeaviestReadyNodeFirst(t *testing.T) {
+	for _, tc := range []struct {
+		weights map[string]int64
+		want    string
+	}{
+		{nil, "extract.a extract.b extract.c load.a load.b load.c sink.a sink.b sink.c"},
+		{map[string]int64{"extract.b": 9, "load.b": 9, "sink.b": 9, "extract.c": 5, "sink.c": 5},
+			"extract.b load.b sink.b extract.c extract.a load.c sink.c load.a sink.a"},
+	} {
+		g := pipeline("a", "b", "c")
+		for id, w := range tc.weights {
+			g.Weigh(id, w)
+		}
+		var order []string
+		Walk(context.Background(), g, 1, func(ctx context.Context, id string) error {
+			order = append(order, id)
+			return nil
+		})
+		if got := strings.Join(order, " "); got != tc.want {
+			t.Errorf("weights %v: ran %s, want %s", tc.weights, got, tc.want)
+		}
+	}
+}
+
 func TestWalkFailureSkipsOnlyDependents(t *testing.T) {
 	g := pipeline("good", "bad")
 	boom := errors.New("boom")

@@ -214,6 +214,7 @@ func graph(run *stages.Run, plan *spec.Plan) (*dag.Graph, map[string]*node, erro
 			return nil, nil, err
 		}
 		g.Add(s.ID)
+		g.Weigh(s.ID, run.Size(plan.Table(s.Table)))
 		nodes[s.ID] = &node{spec: s, stage: st}
 	}
 	for _, s := range plan.Stages {

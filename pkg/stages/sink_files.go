@@ -30,6 +30,7 @@ const ManifestName = "_manifest.json"
 type fileSink struct {
 	name, dir string
 	format    string // the files' extension, and COPY's options by copyOptions
+	text      bool   // the format writes values as text: rows come from TextRows
 	// claim checks, once per run, that the folder is the sink's own, and sweeps
 	// what a killed run left beside it.
 	claim    sync.Once
@@ -39,8 +40,8 @@ type fileSink struct {
 var _ Sink = (*fileSink)(nil)
 
 func init() {
-	registerFolderSink("csv", "one <table>.csv file per table under path, with a _manifest.json", "FORMAT csv, HEADER true")
-	registerFolderSink("parquet", "one <table>.parquet file per table under path, with a _manifest.json", "FORMAT parquet, COMPRESSION zstd")
+	registerFolderSink("csv", "one <table>.csv file per table under path, with a _manifest.json", "FORMAT csv, HEADER true", true)
+	registerFolderSink("parquet", "one <table>.parquet file per table under path, with a _manifest.json", "FORMAT parquet, COMPRESSION zstd", false)
 }
 
 // FolderConfig is the keys of a sink kind that writes one file per table into a
@@ -68,11 +69,11 @@ var copyOptions = map[string]string{}
 // registerFolderSink registers a sink kind that writes each table, and its
 // quarantine, as <table>.<format> with DuckDB's COPY ... (options) into the folder
 // at path, published with its manifest in one step (fileSink): a kind of file
-// DuckDB writes is one call of this.
-func registerFolderSink(format, doc, options string) {
+// DuckDB writes is one call of this. text says the format writes values as text.
+func registerFolderSink(format, doc, options string, text bool) {
 	copyOptions[format] = options
 	RegisterSink(format, doc, func(k spec.Sink, c *FolderConfig) (Sink, error) {
-		return &fileSink{name: k.Name, dir: filepath.Clean(c.Path), format: format}, nil
+		return &fileSink{name: k.Name, dir: filepath.Clean(c.Path), format: format, text: text}, nil
 	})
 }
 
@@ -117,13 +118,13 @@ func (s *fileSink) Write(ctx context.Context, run *Run, t *spec.TablePlan) error
 	defer os.RemoveAll(stage)
 
 	files := []staged{}
-	main, err := s.copy(ctx, run, stage, t.Name, SinkRows(t, false), t.Name)
+	main, err := s.copy(ctx, run, stage, t, false)
 	if err != nil {
 		return err
 	}
 	files = append(files, main)
 	if t.OnInvalid == spec.OnInvalidQuarantine {
-		q, err := s.copy(ctx, run, stage, t.Name, SinkRows(t, true), t.Name+".quarantine")
+		q, err := s.copy(ctx, run, stage, t, true)
 		if err != nil {
 			return err
 		}
@@ -171,8 +172,19 @@ func (s *fileSink) owned() error {
 	return nil
 }
 
-// copy writes a query's rows to <base>.<format> in the staging folder.
-func (s *fileSink) copy(ctx context.Context, run *Run, stage, table, query, base string) (staged, error) {
+// copy writes the table's rows, or its quarantine's, to <table>[.quarantine].<format>
+// in the staging folder.
+func (s *fileSink) copy(ctx context.Context, run *Run, stage string, t *spec.TablePlan, quarantine bool) (staged, error) {
+	base, query := t.Name, SinkRows(t, quarantine)
+	if quarantine {
+		base += ".quarantine"
+	}
+	if s.text {
+		var err error
+		if query, err = TextRows(ctx, run, t, quarantine); err != nil {
+			return staged{}, err
+		}
+	}
 	file := base + "." + s.format
 	path := filepath.Join(stage, file)
 	rows, err := CopyTo(ctx, run, query, path, copyOptions[s.format])
@@ -184,7 +196,7 @@ func (s *fileSink) copy(ctx context.Context, run *Run, stage, table, query, base
 		return staged{}, err
 	}
 	failpoint.Hit("sink." + s.name + "." + base)
-	return staged{path, ManifestEntry{Table: table, File: file, Rows: rows, Bytes: size, SHA256: sum, RunID: run.ID}}, nil
+	return staged{path, ManifestEntry{Table: t.Name, File: file, Rows: rows, Bytes: size, SHA256: sum, RunID: run.ID}}, nil
 }
 
 // updateManifest replaces the entries of files in the manifest of the folder being

@@ -7,5 +7,5 @@ package stages
 // theirs (registerFolderSink); DuckDB's COPY writes the JSON, its read_json reads
 // it back.
 func init() {
-	registerFolderSink("jsonl", "one <table>.jsonl file per table under path, one JSON object per row, with a _manifest.json", "FORMAT json")
+	registerFolderSink("jsonl", "one <table>.jsonl file per table under path, one JSON object per row, with a _manifest.json", "FORMAT json", true)
 }

@@ -29,7 +29,18 @@ type filesSource struct{ src *FilesConfig }
 var (
 	_ Source    = (*filesSource)(nil)
 	_ Describer = (*filesSource)(nil)
+	_ Sizer     = (*filesSource)(nil)
 )
+
+// Size is the bytes of the table's file (0 when it is missing: extract says so).
+func (s *filesSource) Size(t *spec.TablePlan) int64 {
+	path, _ := s.src.PathOf(t)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
 
 // filesState is what the files source hands validate and load about a table.
 type filesState struct {

@@ -13,7 +13,15 @@ import (
 // thelookSource streams the embedded generator's Arrow batches into the warehouse.
 type thelookSource struct{ opts thelook.Options }
 
-var _ Source = (*thelookSource)(nil)
+var (
+	_ Source = (*thelookSource)(nil)
+	_ Sizer  = (*thelookSource)(nil)
+)
+
+// Size is the rows the generator makes of the table at its scale, about.
+func (s *thelookSource) Size(t *spec.TablePlan) int64 {
+	return thelook.ExpectedRows(t.Name, s.opts.Scale)
+}
 
 func init() {
 	RegisterSource("thelook", "the embedded generator", func(_ spec.Source, c *TheLookConfig) (Source, error) {

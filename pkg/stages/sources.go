@@ -29,6 +29,22 @@ type Estimator interface {
 // ErrNoEstimate is an Estimator with nothing to say.
 var ErrNoEstimate = errors.New("no estimate")
 
+// Sizer is a source that can tell at once, without a network call, how big a
+// table's read is next to the others' (a file's bytes, the generator's rows):
+// apply starts the bigger tables' stages first (Run.Size), so that the longest
+// chain of stages does not start last.
+type Sizer interface {
+	Size(t *spec.TablePlan) int64
+}
+
+// Size is the table's size by the source's Sizer, 0 when it has none (or for no table).
+func (run *Run) Size(t *spec.TablePlan) int64 {
+	if s, ok := run.source.(Sizer); ok && t != nil {
+		return s.Size(t)
+	}
+	return 0
+}
+
 // NewSource builds the source spec s names, without opening it. It runs the
 // kind's Check first, as validate does, so what validate refuses no build takes.
 func NewSource(s *spec.Spec) (Source, error) {

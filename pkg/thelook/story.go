@@ -223,3 +223,18 @@ func (k *walk) fill(room int, visit func(id int64, n *ids, g *gate)) int {
 	}
 	return taken
 }
+
+// ExpectedRows is about how many rows a table has at a scale (0 for a table the
+// generator does not make): what a run needs to start the biggest tables first.
+func ExpectedRows(table string, scale float64) int64 {
+	users := usersPerScale * scale
+	perUser := map[string]float64{"users": 1, "orders": ordersPerUserMean, "order_items": itemsPerUserMean,
+		"inventory_items": inventoryPerUserMean, "events": eventsPerUserMean}
+	switch table {
+	case "distribution_centers":
+		return 10
+	case "products":
+		return int64(productCount(scale))
+	}
+	return int64(math.Round(users * perUser[table]))
+}

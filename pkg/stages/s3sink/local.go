@@ -80,6 +80,12 @@ func (s *sink) copyOptions(runID string) string {
 // SHA-256.
 func (s *sink) writeLocal(ctx context.Context, run *stages.Run, t *spec.TablePlan, dir, folder string) ([]localFile, error) {
 	query := stages.SinkRows(t, false)
+	if s.format == "csv" && len(s.partitionBy) == 0 { // a partition column's values name folders: left as DuckDB writes them
+		var err error
+		if query, err = stages.TextRows(ctx, run, t, false); err != nil {
+			return nil, err
+		}
+	}
 	dest := filepath.Join(dir, partPrefix(run.ID)+"0"+s.extension())
 	if len(s.partitionBy) > 0 {
 		dest = filepath.Join(dir, "data")
