@@ -18,10 +18,10 @@ type Graph struct {
 // New returns an empty graph.
 func New() *Graph { return &Graph{deps: map[string][]string{}, weight: map[string]int64{}} }
 
-// Weigh gives a node a weight (0 unless set): of the nodes ready to run, Walk starts
-// the heaviest first, and those of equal weight in insertion order. Weighing a
-// node by the work behind it (its table's size) starts the longest chain first
-// instead of leaving it for last.
+// Weigh gives a node a weight, the work it stands for (0 unless set). Of the
+// nodes ready to run, Walk starts first the one heading the heaviest chain of
+// nodes still to come (its weight plus the heaviest of its dependents' chains);
+// equals in insertion order. So the longest chain starts at once instead of last.
 func (g *Graph) Weigh(id string, weight int64) { g.weight[id] = weight }
 
 // Add adds a node; adding it again is a no-op.
@@ -43,6 +43,33 @@ func (g *Graph) Connect(node, dependency string) error {
 		g.deps[node] = append(g.deps[node], dependency)
 	}
 	return nil
+}
+
+// chains is each node's weight plus the heaviest chain of the nodes that wait for it.
+func (g *Graph) chains() map[string]int64 {
+	dependents := map[string][]string{}
+	for _, id := range g.order {
+		for _, d := range g.deps[id] {
+			dependents[d] = append(dependents[d], id)
+		}
+	}
+	chain := map[string]int64{}
+	var walk func(id string) int64
+	walk = func(id string) int64 {
+		if c, ok := chain[id]; ok {
+			return c
+		}
+		var longest int64
+		for _, next := range dependents[id] {
+			longest = max(longest, walk(next))
+		}
+		chain[id] = g.weight[id] + longest
+		return chain[id]
+	}
+	for _, id := range g.order {
+		walk(id)
+	}
+	return chain
 }
 
 // Nodes lists the nodes in insertion order.

@@ -72,19 +72,23 @@ func TestWalkRunsInDependencyOrder(t *testing.T) {
 	}
 }
 
-// With one node at a time, the heaviest ready node runs first and equals run in
-// insertion order: the big table's chain starts at once, yet a dependency is never
-// passed over for weight.
+// With one node at a time, the ready node heading the heaviest chain runs first
+// and equals run in insertion order: the big table's chain starts at once, a node
+// that a heavy one waits for goes before its own weight says, and a dependency is
+// never passed over.
 func TestWalkStartsTheHeaviestReadyNodeFirst(t *testing.T) {
 	for _, tc := range []struct {
 		weights map[string]int64
 		want    string
 	}{
-		{nil, "extract.a extract.b extract.c load.a load.b load.c sink.a sink.b sink.c"},
+		{nil, "extract.a extract.b extract.c load.a load.b sink.a load.c sink.b sink.c"},
 		{map[string]int64{"extract.b": 9, "load.b": 9, "sink.b": 9, "extract.c": 5, "sink.c": 5},
-			"extract.b load.b sink.b extract.c extract.a load.c sink.c load.a sink.a"},
+			"extract.b load.b extract.c sink.b extract.a load.a load.c sink.c sink.a"},
+		{map[string]int64{"extract.a": 1, "sink.c": 20, "extract.b": 10}, // c waits for a
+			"extract.a extract.c load.a load.c sink.c extract.b sink.a load.b sink.b"},
 	} {
 		g := pipeline("a", "b", "c")
+		_ = g.Connect("load.c", "load.a")
 		for id, w := range tc.weights {
 			g.Weigh(id, w)
 		}

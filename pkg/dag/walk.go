@@ -31,7 +31,7 @@ type Outcome struct {
 }
 
 // Walk runs every node once all its dependencies succeeded, at most parallelism at
-// a time (values below 1 mean 1), the heaviest ready node first (Weigh). A failed node skips only what depends on it; the
+// a time (values below 1 mean 1), the ready node heading the heaviest chain first (Weigh). A failed node skips only what depends on it; the
 // rest of the graph goes on. When ctx ends, running nodes see it and nodes not yet
 // started are marked Canceled. The graph must be valid (see Validate).
 func Walk(ctx context.Context, g *Graph, parallelism int, run func(ctx context.Context, id string) error) map[string]Outcome {
@@ -79,12 +79,13 @@ func Walk(ctx context.Context, g *Graph, parallelism int, run func(ctx context.C
 		}
 	}
 
+	chain := g.chains()
 	running := 0
 	for len(outcomes) < len(g.order) {
 		for len(ready) > 0 && running < parallelism && ctx.Err() == nil {
-			next := 0 // the heaviest; the first of equals, so insertion order breaks ties
+			next := 0 // the heaviest chain; the first of equals, so insertion order breaks ties
 			for i, id := range ready {
-				if g.weight[id] > g.weight[ready[next]] {
+				if chain[id] > chain[ready[next]] {
 					next = i
 				}
 			}

@@ -23,7 +23,13 @@ type Target struct {
 	Raw bool
 	// Resolve gives the quoted relation a relationship rule's "table" refers to.
 	Resolve func(table string) string
+	// Distinct says a column is known to hold no value twice (nil: none is): its
+	// unique and duplicate rules cannot be broken, and need no pass.
+	Distinct func(column string) bool
 }
+
+// distinct says the target's column is known to hold no value twice.
+func (t Target) distinct(column string) bool { return t.Distinct != nil && t.Distinct(column) }
 
 // Compiled is a table's rules as SQL.
 type Compiled struct {
@@ -111,6 +117,9 @@ FROM flags WHERE %s`,
 // (the order the source gave).
 func broken(t Target, r Rule) (string, error) {
 	if r.Check == Duplicate {
+		if t.distinct(r.Column) {
+			return "FALSE", nil
+		}
 		col := sqlq.Ident(r.Column)
 		return fmt.Sprintf("%s IS NOT NULL AND row_number() OVER (PARTITION BY %s ORDER BY _row) > 1", col, col), nil
 	}

@@ -142,3 +142,24 @@ func TestNoRulesFlagsNothing(t *testing.T) {
 		t.Fatalf("flagged %v with no rules", got)
 	}
 }
+
+// A column the target says is distinct breaks no unique or duplicate rule, and
+// keeps every other rule; the same rows without the word are checked in full.
+func TestDistinctColumnsSkipOnlyTheirKeyRules(t *testing.T) {
+	w := openWarehouse(t, `CREATE TABLE t AS SELECT * FROM (VALUES (1, 7, 5), (2, 7, 50), (3, 8, 5)) v(id, k, n)`)
+	cols := []rules.Column{{"id", "BIGINT"}, {"k", "BIGINT"}, {"n", "BIGINT"}}
+	rs := []rules.Rule{{Name: "k_unique", Check: rules.Unique, Column: "k"}, {Name: "k_dup", Check: rules.Duplicate, Column: "k"},
+		{Name: "n_unique", Check: rules.Unique, Column: "n"}, {Name: "n_range", Check: rules.Range, Column: "n", Max: 10}}
+	for _, tc := range []struct {
+		distinct func(string) bool
+		want     map[int64][]string
+	}{
+		{nil, map[int64][]string{1: {"k_unique", "n_unique"}, 2: {"k_dup", "k_unique", "n_range"}, 3: {"n_unique"}}},
+		{func(c string) bool { return c == "k" }, map[int64][]string{1: {"n_unique"}, 2: {"n_range"}, 3: {"n_unique"}}},
+	} {
+		got, _ := violations(t, w, rules.Target{Relation: "t", Columns: cols, Distinct: tc.distinct}, rs)
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("distinct %v: flagged %v, want %v", tc.distinct != nil, got, tc.want)
+		}
+	}
+}

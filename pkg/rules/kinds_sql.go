@@ -19,7 +19,10 @@ func googleNotNull(_ GoogleTarget, r Rule) (string, error) {
 	return sqlexpr.GoogleIdent(r.Column) + " IS NULL", nil
 }
 
-func duckUnique(_ Target, r Rule) (string, error) {
+func duckUnique(t Target, r Rule) (string, error) {
+	if t.distinct(r.Column) {
+		return "FALSE", nil
+	}
 	col := sqlq.Ident(r.Column)
 	return fmt.Sprintf("%s IN (SELECT %s FROM typed WHERE %s IS NOT NULL GROUP BY ALL HAVING count(*) > 1)", col, col, col), nil
 }

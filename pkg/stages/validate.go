@@ -25,16 +25,24 @@ func (v *validate) Run(ctx context.Context, run *Run) error {
 	name := v.table.Name
 	state := run.tables[name]
 	staged, viol := stagedRelation(name), violationsRelation(name)
+	pre, remote := run.prevalidated(name) // the source evaluated the rules: take its verdicts
+	distinct := map[string]bool{}
+	if !remote {
+		var err error
+		if distinct, err = distinctKeys(ctx, run.Warehouse.DB, staged, v.table, state.raw); err != nil {
+			return fmt.Errorf("evaluate rules: %w", err)
+		}
+	}
 	compiled, err := rules.Compile(rules.Target{
 		Relation: staged,
 		Columns:  modelColumns(v.table),
 		Raw:      state.raw,
 		Resolve:  func(table string) string { return sqlq.Qualified("main", table) },
+		Distinct: func(column string) bool { return distinct[column] },
 	}, v.table.Rules)
 	if err != nil {
 		return err
 	}
-	pre, remote := run.prevalidated(name) // the source evaluated the rules: take its verdicts
 	if !remote {
 		if state.files != nil {
 			compiled.Violations = withAside(compiled.Violations, name)
