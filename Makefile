@@ -54,7 +54,8 @@ validate: build
 	./$(BIN) validate pipelines/*.yaml
 
 # bench measures the generator, validation, apply and bare DuckDB at scales 1 and 10,
-# and the files source (CSV and Parquet read by apply and by bare DuckDB), each in a
+# and the files source (CSV and Parquet read by apply, by issue 14's bare DuckDB script
+# table after table, and by the same statements in apply's shape), each in a
 # child process of its own (see BENCHMARKS.md). BENCH_SCALE=30 adds scale 30,
 # BENCH_SCALES=0.1 replaces the scales, BENCH_RUNS=3 prints medians of three runs,
 # BENCH_KINDS=files (or generator, or kinds by name) makes only those measurements.

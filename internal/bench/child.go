@@ -37,7 +37,7 @@ const (
 var GeneratorKinds = []string{KindGenerate, KindValidate, KindBaseline, KindNoRules, KindApply}
 
 // FilesKinds are the measurements of the files source's path, in the order they run.
-var FilesKinds = []string{KindFilesCSVBaseline, KindFilesCSVApply, KindFilesParquetBaseline, KindFilesParquetApply}
+var FilesKinds = []string{KindFilesCSVScript, KindFilesCSVBaseline, KindFilesCSVApply, KindFilesParquetScript, KindFilesParquetBaseline, KindFilesParquetApply}
 
 // Kinds lists every measurement in the order they run and print.
 var Kinds = append(slices.Clone(GeneratorKinds), FilesKinds...)
@@ -141,6 +141,8 @@ func measure(ctx context.Context, j Job) (Result, error) {
 		return prepareFiles(ctx, j, plan)
 	case KindFilesCSVBaseline, KindFilesParquetBaseline:
 		timed = func() (Result, error) { return filesBaseline(ctx, j, plan) }
+	case KindFilesCSVScript, KindFilesParquetScript:
+		timed = func() (Result, error) { return filesScript(ctx, j, plan) }
 	case KindFilesCSVApply, KindFilesParquetApply:
 		timed = func() (Result, error) { return apply(ctx, plan) }
 	case KindNoRules:

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,6 +22,8 @@ const (
 	KindFilesCSVApply        = "files-csv-apply"        // ecomrun apply of the spec with source {kind: files, format: csv}
 	KindFilesParquetBaseline = "files-parquet-baseline" // bare DuckDB: read_parquet, CREATE TABLE, COPY to CSV and Parquet
 	KindFilesParquetApply    = "files-parquet-apply"    // ecomrun apply of the spec with source {kind: files, format: parquet}
+	KindFilesCSVScript       = "files-csv-script"       // issue 14's bare DuckDB script: the baseline's statements, table after table
+	KindFilesParquetScript   = "files-parquet-script"   // the same for Parquet
 
 	// kindPrepareFiles writes a scale's input files; it is not a measurement.
 	kindPrepareFiles = "files-prepare"
@@ -29,9 +32,9 @@ const (
 // filesFormat is the input format a files measurement reads, "" for any other kind.
 func filesFormat(kind string) string {
 	switch kind {
-	case KindFilesCSVBaseline, KindFilesCSVApply:
+	case KindFilesCSVBaseline, KindFilesCSVApply, KindFilesCSVScript:
 		return "csv"
-	case KindFilesParquetBaseline, KindFilesParquetApply:
+	case KindFilesParquetBaseline, KindFilesParquetApply, KindFilesParquetScript:
 		return "parquet"
 	}
 	return ""
@@ -99,6 +102,39 @@ func prepareFiles(ctx context.Context, j Job, plan *spec.Plan) (r Result, err er
 // file's records, validation, staging, swap, digest or manifest. Its statements run
 // in the generator baseline's shape (see baseline).
 func filesBaseline(ctx context.Context, j Job, plan *spec.Plan) (Result, error) {
+	return runBaseline(ctx, j.Dir, plan, filesLoader(j))
+}
+
+// filesScript is the baseline issue 14 measures against: filesBaseline's
+// statements as a script runs them, table after table, one at a time (DuckDB
+// parallelises inside each). filesBaseline, which runs them in apply's shape, is
+// the stricter yardstick.
+func filesScript(ctx context.Context, j Job, plan *spec.Plan) (r Result, err error) {
+	wh, err := warehouse.Open(ctx, filepath.Join(j.Dir, "script.duckdb"), warehouse.Options{MemoryLimit: plan.Spec.Warehouse.MemoryLimit})
+	if err != nil {
+		return r, err
+	}
+	defer func() { err = errors.Join(err, wh.Close()) }() // closing checkpoints, as apply's does
+	create := filesLoader(j)
+	for _, t := range plan.Tables {
+		rel := sqlq.Ident(t.Name)
+		n, err := create(ctx, wh, t.Name, rel)
+		if err != nil {
+			return r, fmt.Errorf("%s: %w", t.Name, err)
+		}
+		r.Rows += n
+		for _, k := range plan.Spec.Sinks {
+			dest := filepath.Join(j.Dir, k.Name+"-"+t.Name+"."+k.Kind)
+			if err := wh.Exec(ctx, fmt.Sprintf("COPY (SELECT * FROM %s) TO %s (%s)", rel, sqlq.String(dest), stages.CopyOptions(k.Kind))); err != nil {
+				return r, fmt.Errorf("%s: %w", t.Name, err)
+			}
+		}
+	}
+	return r, nil
+}
+
+// filesLoader creates a table from its prepared file with the types DuckDB detects.
+func filesLoader(j Job) loader {
 	format := filesFormat(j.Kind)
 	read := func(path string) string {
 		if format == "csv" {
@@ -106,7 +142,7 @@ func filesBaseline(ctx context.Context, j Job, plan *spec.Plan) (Result, error) 
 		}
 		return fmt.Sprintf("read_parquet(%s)", sqlq.String(path))
 	}
-	return runBaseline(ctx, j.Dir, plan, func(ctx context.Context, wh *warehouse.Warehouse, table, relation string) (int64, error) {
+	return func(ctx context.Context, wh *warehouse.Warehouse, table, relation string) (int64, error) {
 		path := filepath.Join(j.Input, format, table+"."+format)
 		if _, err := os.Stat(path); err != nil {
 			return 0, err
@@ -115,5 +151,5 @@ func filesBaseline(ctx context.Context, j Job, plan *spec.Plan) (Result, error) 
 			return 0, err
 		}
 		return wh.Count(ctx, relation)
-	})
+	}
 }

@@ -13,8 +13,8 @@ const (
 	minGenerator     = 3e6     // generator rows/s
 	minValidation    = 10e6    // validation rows/s, built-in rules on typed data
 	gib              = 1 << 30 // peak RSS: 1 GiB up to scale 1, 1.5 GiB above
-	maxFilesCPU      = 1.20    // files source: apply's CPU within 1.2x of bare DuckDB's (issue 14, scale 1)
-	maxFilesWall     = 1.10    // files source: apply's wall within 1.1x of bare DuckDB's
+	maxFilesCPU      = 1.20    // files source: apply's CPU within 1.2x of issue 14's bare DuckDB script (scale 1)
+	maxFilesWall     = 1.10    // files source: apply's wall within 1.1x of the script's
 )
 
 // Target is one goal and how a measurement stands against it.
@@ -24,12 +24,14 @@ type Target struct {
 	Met   bool
 }
 
-// filesPair is one input format's apply and its bare-DuckDB baseline.
-type filesPair struct{ name, baseline, apply string }
+// filesPair is one input format's apply and its bare-DuckDB yardsticks: issue 14's
+// script (table after table), which the targets are read against, and the same
+// statements in apply's shape, stricter, whose ratios print beside.
+type filesPair struct{ name, script, baseline, apply string }
 
 var filesPairs = []filesPair{
-	{"CSV", KindFilesCSVBaseline, KindFilesCSVApply},
-	{"Parquet", KindFilesParquetBaseline, KindFilesParquetApply},
+	{"CSV", KindFilesCSVScript, KindFilesCSVBaseline, KindFilesCSVApply},
+	{"Parquet", KindFilesParquetScript, KindFilesParquetBaseline, KindFilesParquetApply},
 }
 
 // has reports whether the scale measured every kind named.
@@ -74,14 +76,14 @@ func (f Figures) Targets() []Target {
 	// Issue 14 sets the files source's targets at scale 1 (100k users); above it
 	// the figures print without a target.
 	for _, p := range filesPairs {
-		if f.Scale > 1 || !f.has(p.baseline, p.apply) {
+		if f.Scale > 1 || !f.has(p.script, p.apply) {
 			continue
 		}
-		a, b := m[p.apply], m[p.baseline]
+		a, b := m[p.apply], m[p.script]
 		cpu, wall := a.CPUSeconds/b.CPUSeconds, a.Seconds/b.Seconds
 		ts = append(ts,
-			Target{"files " + p.name + ": apply CPU ≤ 1.20x bare DuckDB", fmt.Sprintf("%.2fx", cpu), cpu <= maxFilesCPU},
-			Target{"files " + p.name + ": apply wall ≤ 1.10x bare DuckDB", fmt.Sprintf("%.2fx", wall), wall <= maxFilesWall},
+			Target{"files " + p.name + ": apply CPU ≤ 1.20x the script", fmt.Sprintf("%.2fx", cpu), cpu <= maxFilesCPU},
+			Target{"files " + p.name + ": apply wall ≤ 1.10x the script", fmt.Sprintf("%.2fx", wall), wall <= maxFilesWall},
 			Target{"files " + p.name + ": apply peak RSS ≤ 1 GiB", mib(a.PeakRSS), a.PeakRSS <= gib})
 	}
 	return ts
@@ -107,8 +109,10 @@ func Render(w io.Writer, machine string, runs int, figs []Figures) {
 			{"bare DuckDB (load, CSV, Parquet)", KindBaseline},
 			{"apply without validation", KindNoRules},
 			{"apply", KindApply},
+			{"files: script (issue 14), read_csv", KindFilesCSVScript},
 			{"files: bare DuckDB, read_csv", KindFilesCSVBaseline},
 			{"files: apply, CSV source", KindFilesCSVApply},
+			{"files: script (issue 14), read_parquet", KindFilesParquetScript},
 			{"files: bare DuckDB, read_parquet", KindFilesParquetBaseline},
 			{"files: apply, Parquet source", KindFilesParquetApply},
 		} {
@@ -148,9 +152,11 @@ func Render(w io.Writer, machine string, runs int, figs []Figures) {
 		}
 		ratios = nil
 		for _, p := range filesPairs {
-			if f.has(p.baseline, p.apply) {
-				a, b := m[p.apply], m[p.baseline]
-				ratios = append(ratios, fmt.Sprintf("%s apply / bare DuckDB %.2fx CPU, %.2fx wall", p.name, a.CPUSeconds/b.CPUSeconds, a.Seconds/b.Seconds))
+			for _, y := range []struct{ name, kind string }{{"the script", p.script}, {"bare DuckDB in apply's shape", p.baseline}} {
+				if f.has(y.kind, p.apply) {
+					a, b := m[p.apply], m[y.kind]
+					ratios = append(ratios, fmt.Sprintf("%s apply / %s %.2fx CPU, %.2fx wall", p.name, y.name, a.CPUSeconds/b.CPUSeconds, a.Seconds/b.Seconds))
+				}
 			}
 		}
 		if len(ratios) > 0 {

@@ -38,7 +38,7 @@ const (
 	// consoleGlob is BigQuery's console export exactly, 2024-06-23 23:41:55.000000 UTC:
 	// every digit in its place, so with hour 24 ruled out the cast reads it exactly. A
 	// glob and a substr are 40% cheaper than BigQueryUTC's expression and a left().
-	consoleGlob = `[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9][0-9][0-9][0-9] UTC`
+	consoleGlob    = `[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9][0-9][0-9][0-9] UTC`
 	numericPattern = `\s*[+-]?[0-9]{1,29}(\.[0-9]{0,9}0*)?\s*`
 	// A DATE; a DATETIME (civil: no zone or offset, which the cast would drop); a
 	// TIMESTAMP, whose zone is Z, UTC or an offset of at most 14 hours. The time of
