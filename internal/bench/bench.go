@@ -190,11 +190,17 @@ func (c Config) child(ctx context.Context, j Job) (Result, error) {
 
 // consistent checks that every run of every measurement of a scale handled the
 // same rows, and apply quarantined none: figures over different data would compare
-// nothing. The rows are the generator's, or, without it, those written as files.
+// nothing. The rows are the generator's, or, without it, those written as files,
+// or, without either (BENCH_KINDS=validate), the first measurement's.
 func (f Figures) consistent() error {
 	want, from := f.Input.Rows, "files-prepare wrote"
 	if g, ok := f.Median[KindGenerate]; ok {
 		want, from = g.Rows, "the generator made"
+	}
+	for _, kind := range Kinds {
+		if rs := f.Runs[kind]; want == 0 && len(rs) > 0 {
+			want, from = rs[0].Rows, "its first run of "+kind+" handled"
+		}
 	}
 	if f.Input.Rows != 0 && f.Input.Rows != want {
 		return fmt.Errorf("scale %g: files-prepare wrote %d rows, %s %d", f.Scale, f.Input.Rows, from, want)

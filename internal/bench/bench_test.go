@@ -167,6 +167,19 @@ func TestConsistencyRefusesFilesRowsThatDisagree(t *testing.T) {
 	}
 }
 
+// TestConsistencyWithoutGeneratorOrFiles: measurements of neither path (validate
+// alone) are held to their first run's rows.
+func TestConsistencyWithoutGeneratorOrFiles(t *testing.T) {
+	f := Figures{Scale: 1, Runs: map[string][]Result{KindValidate: {{Rows: 10}, {Rows: 10}}}, Median: map[string]Result{}}
+	if err := f.consistent(); err != nil {
+		t.Error(err)
+	}
+	f.Runs[KindValidate] = append(f.Runs[KindValidate], Result{Rows: 9})
+	if err := f.consistent(); err == nil || !strings.Contains(err.Error(), "validate handled 9 rows") {
+		t.Errorf("got %v, want the run of 9 rows refused", err)
+	}
+}
+
 // TestRowByRowAgreesWithSQL breaks rules of every kind the default pipeline runs
 // and checks that the row-by-row pass counts exactly what the SQL pass does, per
 // rule: the comparison the benchmark prints is between two equal validations.

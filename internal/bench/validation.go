@@ -10,6 +10,7 @@ import (
 	"github.com/ecomrun/ecomrun/pkg/rules"
 	"github.com/ecomrun/ecomrun/pkg/spec"
 	"github.com/ecomrun/ecomrun/pkg/sqlq"
+	"github.com/ecomrun/ecomrun/pkg/stages"
 	"github.com/ecomrun/ecomrun/pkg/warehouse"
 )
 
@@ -64,16 +65,21 @@ func loadTyped(ctx context.Context, wh *warehouse.Warehouse, plan *spec.Plan) er
 }
 
 // sqlPass evaluates every table's row rules in one DuckDB statement per table (the
-// validate stage's), table after table, and counts the rows that broke each rule,
+// validate stage's, after its proof of distinct keys), table after table, and counts the rows that broke each rule,
 // keyed "table.rule".
 func sqlPass(ctx context.Context, db *sql.DB, plan *spec.Plan) (rows int64, byRule map[string]int64, err error) {
 	byRule = map[string]int64{}
 	for _, t := range plan.Tables {
 		rel := sqlq.Qualified("main", t.Name)
+		distinct, err := stages.DistinctKeys(ctx, db, rel, &t, false)
+		if err != nil {
+			return 0, nil, fmt.Errorf("%s: %w", t.Name, err)
+		}
 		compiled, err := rules.Compile(rules.Target{
 			Relation: rel,
 			Columns:  columns(&t),
 			Resolve:  func(table string) string { return sqlq.Qualified("main", table) },
+			Distinct: func(column string) bool { return distinct[column] },
 		}, t.Rules)
 		if err != nil {
 			return 0, nil, fmt.Errorf("%s: %w", t.Name, err)

@@ -39,14 +39,14 @@ func TestDistinctKeysProvesOnlyWhatHolds(t *testing.T) {
 		if err := wh.DB.QueryRowContext(ctx, "SELECT count(k) = count(DISTINCT k) FROM k").Scan(&distinct); err != nil {
 			t.Fatal(err)
 		}
-		proved, err := distinctKeys(ctx, wh.DB, "k", table, false)
+		proved, err := DistinctKeys(ctx, wh.DB, "k", table, false)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		if proved["k"] != tc.want || (proved["k"] && !distinct) || proved["s"] {
 			t.Errorf("%s: proved %v (distinct: %v), want k proved %v and s never", tc.name, proved, distinct, tc.want)
 		}
-		if raw, err := distinctKeys(ctx, wh.DB, "k", table, true); err != nil || len(raw) != 0 {
+		if raw, err := DistinctKeys(ctx, wh.DB, "k", table, true); err != nil || len(raw) != 0 {
 			t.Errorf("%s: staged as text, proved %v (%v), want nothing", tc.name, raw, err)
 		}
 	}

@@ -29,7 +29,7 @@ func (v *validate) Run(ctx context.Context, run *Run) error {
 	distinct := map[string]bool{}
 	if !remote {
 		var err error
-		if distinct, err = distinctKeys(ctx, run.Warehouse.DB, staged, v.table, state.raw); err != nil {
+		if distinct, err = DistinctKeys(ctx, run.Warehouse.DB, staged, v.table, state.raw); err != nil {
 			return fmt.Errorf("evaluate rules: %w", err)
 		}
 	}
