@@ -35,10 +35,13 @@ const (
 	BigQueryUTC = `[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})? UTC`
 	// NUMERIC holds 29 digits before the point and 9 after; a finer fraction that is
 	// not zero would be rounded by the cast.
-	// consoleGlob is BigQuery's console export exactly, 2024-06-23 23:41:55.000000 UTC:
-	// every digit in its place, so with hour 24 ruled out the cast reads it exactly. A
-	// glob and a substr are 40% cheaper than BigQueryUTC's expression and a left().
-	consoleGlob    = `[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9][0-9][0-9][0-9] UTC`
+	// consoleGlob and secondsGlob are BigQuery's two export forms exactly,
+	// 2024-06-23 23:41:55.000000 UTC and 2024-04-14 05:27:33 UTC: every digit in its
+	// place, so with hour 24 ruled out the cast reads them exactly. A glob and a
+	// substr are 40% cheaper than BigQueryUTC's expression and a left().
+	consoleGlob    = secondsPrefix + `.[0-9][0-9][0-9][0-9][0-9][0-9] UTC`
+	secondsGlob    = secondsPrefix + ` UTC`
+	secondsPrefix  = `[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]`
 	numericPattern = `\s*[+-]?[0-9]{1,29}(\.[0-9]{0,9}0*)?\s*`
 	// A DATE; a DATETIME (civil: no zone or offset, which the cast would drop); a
 	// TIMESTAMP, whose zone is Z, UTC or an offset of at most 14 hours. The time of
@@ -95,11 +98,14 @@ func FromText(q string, t catalog.Type) string {
 		v := fmt.Sprintf("TRY_CAST(%s AS DOUBLE)", q)
 		return fmt.Sprintf("CASE WHEN NOT contains(%s, '_') AND (NOT isinf(%s) OR regexp_full_match(%s, '%s')) THEN %s END", q, v, q, infPattern, v)
 	case catalog.Timestamp:
-		return fmt.Sprintf("CASE WHEN %s GLOB '%s' AND NOT contains(%s, ' 24:') THEN TRY_CAST(substr(%s, 1, 26) || '+00' AS TIMESTAMPTZ) "+
-			"WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(left(%s, -4) || '+00' AS TIMESTAMPTZ) "+
-			"WHEN NOT regexp_full_match(%s, '%s') THEN NULL "+
-			"WHEN contains(%s, '.') AND regexp_matches(%s, '%s') THEN NULL "+
-			"ELSE TRY_CAST(%s AS TIMESTAMPTZ) END", q, consoleGlob, q, q, q, BigQueryUTC, q, q, timestampPattern, q, q, subMicroPattern, q)
+		export := func(glob string, n int) string {
+			return fmt.Sprintf("WHEN %s GLOB '%s' AND NOT contains(%s, ' 24:') THEN TRY_CAST(substr(%s, 1, %d) || '+00' AS TIMESTAMPTZ) ", q, glob, q, q, n)
+		}
+		return "CASE " + export(consoleGlob, 26) + export(secondsGlob, 19) +
+			fmt.Sprintf("WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(left(%s, -4) || '+00' AS TIMESTAMPTZ) "+
+				"WHEN NOT regexp_full_match(%s, '%s') THEN NULL "+
+				"WHEN contains(%s, '.') AND regexp_matches(%s, '%s') THEN NULL "+
+				"ELSE TRY_CAST(%s AS TIMESTAMPTZ) END", q, BigQueryUTC, q, q, timestampPattern, q, q, subMicroPattern, q)
 	case catalog.Numeric:
 		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(%s AS %s) END", q, numericPattern, q, t.DuckDB())
 	case catalog.Bool: // as BigQuery writes them, in any case; not DuckDB's yes, t or 1
