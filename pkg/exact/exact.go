@@ -98,8 +98,9 @@ func FromText(q string, t catalog.Type) string {
 		v := fmt.Sprintf("TRY_CAST(%s AS DOUBLE)", q)
 		return fmt.Sprintf("CASE WHEN NOT contains(%s, '_') AND (NOT isinf(%s) OR regexp_full_match(%s, '%s')) THEN %s END", q, v, q, infPattern, v)
 	case catalog.Timestamp:
-		export := func(glob string, n int) string {
-			return fmt.Sprintf("WHEN %s GLOB '%s' AND NOT contains(%s, ' 24:') THEN TRY_CAST(substr(%s, 1, %d) || '+00' AS TIMESTAMPTZ) ", q, glob, q, q, n)
+		export := func(glob string, n int) string { // n: the length of the text without " UTC"; the length first, the cheaper test
+			return fmt.Sprintf("WHEN length(%s) = %d AND %s GLOB '%s' AND NOT contains(%s, ' 24:') THEN TRY_CAST(substr(%s, 1, %d) || '+00' AS TIMESTAMPTZ) ",
+				q, n+4, q, glob, q, q, n)
 		}
 		return "CASE " + export(consoleGlob, 26) + export(secondsGlob, 19) +
 			fmt.Sprintf("WHEN regexp_full_match(%s, '%s') THEN TRY_CAST(left(%s, -4) || '+00' AS TIMESTAMPTZ) "+
