@@ -31,9 +31,10 @@ type Outcome struct {
 }
 
 // Walk runs every node once all its dependencies succeeded, at most parallelism at
-// a time (values below 1 mean 1), the ready node heading the heaviest chain first (Weigh). A failed node skips only what depends on it; the
-// rest of the graph goes on. When ctx ends, running nodes see it and nodes not yet
-// started are marked Canceled. The graph must be valid (see Validate).
+// a time (values below 1 mean 1), the ready node heading the heaviest chain first
+// (Weigh). A failed node skips only what depends on it; the rest of the graph goes
+// on. When ctx ends, running nodes see it and nodes not yet started are marked
+// Canceled. The graph must be valid (see Validate).
 func Walk(ctx context.Context, g *Graph, parallelism int, run func(ctx context.Context, id string) error) map[string]Outcome {
 	parallelism = max(parallelism, 1)
 	waiting := map[string]int{}
