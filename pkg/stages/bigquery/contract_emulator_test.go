@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	gbq "cloud.google.com/go/bigquery"
+	"google.golang.org/api/option"
+
 	"github.com/ecomrun/ecomrun/internal/enginetest"
 	"github.com/ecomrun/ecomrun/pkg/engine"
 )
@@ -66,4 +69,33 @@ func TestContractOnDriftedBigQueryTable(t *testing.T) {
 			t.Errorf("quarantine:\n got  %s\n want %s", got, want)
 		}
 	})
+}
+
+// A dataset table with a RECORD and an ARRAY the model lacks, and a RECORD where
+// the model says JSON: under extra_columns: evolve the new columns load as their
+// JSON text, and the JSON column converts from the RECORD's; a NULL RECORD stays
+// NULL, an empty ARRAY is []. Before, the query read them as they are and failed.
+func TestContractReadsNestedBigQueryColumnsAsJSON(t *testing.T) {
+	emu := startEmulatorWith(t, dataset{ID: "crm", Tables: []table{{ID: "seed", Columns: []column{{"id", "INT64"}}, Data: []map[string]any{{"id": 1}}}}})
+	client, err := gbq.NewClient(context.Background(), testProject, option.WithEndpoint(emu.url), option.WithoutAuthentication())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	bqRows(t, client, fmt.Sprintf("CREATE TABLE `%s.crm.people` AS "+
+		"SELECT 1 AS id, STRUCT('gold' AS level, 3 AS years) AS tier, [1, 2] AS tags, STRUCT(7 AS a) AS extra "+
+		"UNION ALL SELECT 2, NULL, [], NULL", testProject))
+	dir := t.TempDir()
+	source := fmt.Sprintf("{kind: bigquery, project: %s, dataset: %s.crm, endpoint: %q, read: rest}", testProject, testProject, emu.url)
+	rep := mustApply(t, compileTables(t, dir, "nested", source, "  - name: people\n    key: id\n    contract: {extra_columns: evolve}\n    columns:\n"+
+		"      - {name: id, type: INT64, required: true}\n      - {name: extra, type: JSON}\n"))
+	if tr := rep.Tables[0]; tr.RowsIn != 2 || tr.RowsLoaded != 2 {
+		t.Fatalf("in %d loaded %d quarantined %d, want 2 loaded", tr.RowsIn, tr.RowsLoaded, tr.RowsQuarantined)
+	}
+	db := enginetest.OpenReadOnly(t, filepath.Join(dir, "nested.duckdb"))
+	got := enginetest.Scalar[string](t, db, `SELECT string_agg(concat_ws('|', id, typeof(extra), coalesce(extra::VARCHAR, '∅'),
+		typeof(tier), coalesce(tier, '∅'), tags), '/' ORDER BY id) FROM main.people`)
+	if want := `1|JSON|{"a":7}|VARCHAR|{"level":"gold","years":3}|[1,2]/2|JSON|∅|VARCHAR|∅|[]`; got != want {
+		t.Errorf("loaded rows:\n got  %s\n want %s", got, want)
+	}
 }

@@ -69,9 +69,10 @@ type tableQuery struct {
 // written; the incremental bound b (nil: none) and limit: are parameters.
 //
 // drift (nil: none known) is what the table's contract made of the dataset's
-// columns: a column the table lacks reads as a typed NULL, and one it types
-// otherwise as its text, which the warehouse side converts value by value.
-func buildQuery(d datasetRef, t *spec.TablePlan, b *stages.Bound, drift *stages.Drift) (tableQuery, error) {
+// columns: a column the table lacks reads as a typed NULL, a RECORD or an ARRAY as
+// its JSON text, and one it types otherwise as its text, which the warehouse side
+// converts value by value.
+func buildQuery(d datasetRef, t *spec.TablePlan, b *stages.Bound, drift *schemaRead) (tableQuery, error) {
 	if t.Model == nil {
 		return tableQuery{}, fmt.Errorf("table %s has no model", t.Name)
 	}
@@ -87,6 +88,9 @@ func buildQuery(d datasetRef, t *spec.TablePlan, b *stages.Bound, drift *stages.
 		switch {
 		case drift != nil && drift.Missing[c.Name]:
 			col = fmt.Sprintf("CAST(NULL AS %s)", c.Type)
+		case drift != nil && drift.nested[strings.ToLower(c.Name)]:
+			cols[i] = fmt.Sprintf("IF(%[1]s IS NULL, NULL, TO_JSON_STRING(%[1]s)) AS %[1]s", col)
+			continue
 		case drift != nil && drift.Changed[c.Name]:
 			cols[i] = fmt.Sprintf("CAST(%s AS STRING) AS %s", col, col)
 			continue

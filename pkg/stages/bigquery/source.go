@@ -281,7 +281,7 @@ func (s *Source) Extract(ctx context.Context, run *stages.Run, t *spec.TablePlan
 		}
 		return false, nil
 	}
-	read := readModel(t.Model, drift)
+	read := readModel(t.Model, drift.Drift)
 	q, err := buildQuery(s.dataset, t, run.Bound(t.Name), drift)
 	if err != nil {
 		return false, fmt.Errorf("bigquery table %s: %w", t.Name, err)

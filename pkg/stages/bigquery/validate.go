@@ -42,7 +42,7 @@ type validated struct {
 // cannot be said in one query (the referenced table is incremental, so the
 // warehouse holds rows of earlier runs, or has a limit:, or is not in the plan),
 // it looks in the dataset's table as it is.
-func (s *Source) validatedQuery(t *spec.TablePlan, b *stages.Bound, drift *stages.Drift) (validated, error) {
+func (s *Source) validatedQuery(t *spec.TablePlan, b *stages.Bound, drift *schemaRead) (validated, error) {
 	q, err := buildQuery(s.dataset, t, b, drift)
 	if err != nil {
 		return validated{}, err
@@ -102,7 +102,7 @@ func verdictSchema(m *catalog.Model) *arrow.Schema {
 // model's columns, as a local read stages them) and each broken row's verdict into
 // stages.ViolationsRelation, by rowid. Under on_invalid: drop the rejected rows stay
 // in BigQuery and a COUNTIF query counts them and every rule's rows for the report.
-func (s *Source) extractValidated(ctx context.Context, run *stages.Run, t *spec.TablePlan, relation string, drift *stages.Drift) error {
+func (s *Source) extractValidated(ctx context.Context, run *stages.Run, t *spec.TablePlan, relation string, drift *schemaRead) error {
 	if len(drift.Changed) > 0 {
 		return fmt.Errorf("the dataset types %s otherwise than the model: under validate: bigquery the rules would see the text; validate: local casts value by value (type_changes: cast), or fix the model's types", strings.Join(slices.Sorted(maps.Keys(drift.Changed)), ", "))
 	}
