@@ -1,11 +1,15 @@
 package s3sink_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ecomrun/ecomrun/internal/s3test"
 	"github.com/ecomrun/ecomrun/pkg/stages/s3sink"
@@ -83,4 +87,45 @@ func TestKilledRunStagingIsSwept(t *testing.T) {
 		t.Errorf("staging folders after the run: %v, want only the other warehouse's", stale)
 	}
 	checkTable(t, srv, warehouse(t, dir), rep, "orders")
+}
+
+// TestKilledRunUploadIsAborted: the multipart upload a run killed while uploading
+// left in the table's folder (a part sent, never completed or aborted) is aborted
+// by the next run that writes the table; an unfinished upload outside the sink's
+// layout in the same folder is left alone.
+func TestKilledRunUploadIsAborted(t *testing.T) {
+	for _, server := range servers {
+		t.Run(server.name, func(t *testing.T) {
+			s3test.Env(t)
+			srv := server.start(t)
+			srv.CreateBucket(t, bucket)
+			ctx := context.Background()
+			begin := func(key string) {
+				up, err := srv.Client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = srv.Client.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String(key), UploadId: up.UploadId,
+					PartNumber: aws.Int32(1), Body: strings.NewReader(strings.Repeat("x", 1024))})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			begin("raw/ecom/orders/part-20261206T010203Z-dead00-0.parquet")
+			begin("raw/ecom/orders/notes.txt")
+			dir := t.TempDir()
+			applyOK(t, compile(t, dir, pipeline(dir, srv, 0.005, "", "orders")))
+			out, err := srv.Client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket), Prefix: aws.String("raw/ecom/")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var left []string
+			for _, u := range out.Uploads {
+				left = append(left, aws.ToString(u.Key))
+			}
+			if want := []string{"raw/ecom/orders/notes.txt"}; !slices.Equal(left, want) {
+				t.Errorf("unfinished uploads after the run: %v, want only %v", left, want)
+			}
+		})
+	}
 }

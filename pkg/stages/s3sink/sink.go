@@ -91,7 +91,7 @@ func newSink(ctx context.Context, name string, c *Config) (*sink, error) {
 
 // Write publishes one table: read the current manifest, write the table locally,
 // upload its files, put the new manifest, then delete the objects neither manifest
-// lists. A crash test kills it at each step: failpoints sink.<name>.<table>.staged
+// lists and abort the uploads killed runs left unfinished. A crash test kills it at each step: failpoints sink.<name>.<table>.staged
 // (local files written), .uploaded (after each object), .manifest (published,
 // earlier runs' objects still there) and .removed.
 func (s *sink) Write(ctx context.Context, run *stages.Run, t *spec.TablePlan) error {
@@ -127,6 +127,9 @@ func (s *sink) Write(ctx context.Context, run *stages.Run, t *spec.TablePlan) er
 	}
 	if err := s.removeStale(ctx, folder, old, m); err != nil {
 		return fmt.Errorf("table %s: published run %s, but could not remove the objects of earlier runs: %w", t.Name, run.ID, err)
+	}
+	if err := s.abortStrayUploads(ctx, folder, run.Report.Started); err != nil {
+		return fmt.Errorf("table %s: published run %s, but could not abort the unfinished uploads of earlier runs: %w", t.Name, run.ID, err)
 	}
 	failpoint.Hit(point + ".removed")
 	return nil

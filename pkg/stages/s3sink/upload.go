@@ -2,15 +2,18 @@ package s3sink
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ecomrun/ecomrun/internal/failpoint"
@@ -85,6 +88,37 @@ func (s *sink) removeStale(ctx context.Context, folder string, old, m *Manifest)
 		return err
 	}
 	return s.deleteKeys(ctx, stale)
+}
+
+// abortStrayUploads aborts the multipart uploads of this sink's layout in the
+// table's folder begun before this run started: those of a run killed while it
+// uploaded (a kill cannot abort its own), whose parts the store would otherwise
+// keep, and bill, until a lifecycle rule removes them. It runs once this run's own
+// uploads of the table are complete.
+func (s *sink) abortStrayUploads(ctx context.Context, folder string, runStarted time.Time) error {
+	pages := s3.NewListMultipartUploadsPaginator(s.client, &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket), Prefix: aws.String(folder)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		var apiErr smithy.APIError
+		if errors.As(err, &apiErr) && slices.Contains([]string{"NoSuchUpload", "NotImplemented", "MethodNotAllowed"}, apiErr.ErrorCode()) {
+			return nil // a store that lists no uploads this way (gofakes3 when it has none, some S3-compatible stores) has none to abort
+		}
+		if err != nil {
+			return fmt.Errorf("list the unfinished uploads under %s: %w", s.url(folder), s.explain(err))
+		}
+		for _, u := range page.Uploads {
+			key := aws.ToString(u.Key)
+			if !s.ours(strings.TrimPrefix(key, folder)) || !aws.ToTime(u.Initiated).Before(runStarted) {
+				continue
+			}
+			_, err := s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: u.Key, UploadId: u.UploadId})
+			var gone *types.NoSuchUpload
+			if err != nil && !errors.As(err, &gone) {
+				return fmt.Errorf("abort the unfinished upload of %s: %w", s.url(key), s.explain(err))
+			}
+		}
+	}
+	return nil
 }
 
 // strays lists the data objects in the table's folder that are not kept: those of
