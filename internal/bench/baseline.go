@@ -80,9 +80,7 @@ func runBaseline(ctx context.Context, dir string, plan *spec.Plan, create loader
 			for _, k := range plan.Spec.Sinks {
 				wg.Go(func() {
 					dest := filepath.Join(dir, "baseline-"+k.Name, t.Name+"."+k.Kind)
-					step(t.Name, func() error {
-						return wh.Exec(ctx, fmt.Sprintf("COPY (SELECT * FROM %s) TO %s (%s)", rel, sqlq.String(dest), stages.CopyOptions(k.Kind)))
-					})
+					step(t.Name, func() error { return copyTo(ctx, wh, rel, dest, k.Kind) })
 				})
 			}
 		})
@@ -91,6 +89,11 @@ func runBaseline(ctx context.Context, dir string, plan *spec.Plan, create loader
 	// Closing checkpoints the database; apply's time includes the same.
 	errs = append(errs, wh.Close())
 	return Result{Rows: rows}, errors.Join(errs...)
+}
+
+// copyTo writes relation to dest with COPY and the options of the sink kind.
+func copyTo(ctx context.Context, wh *warehouse.Warehouse, relation, dest, kind string) error {
+	return wh.Exec(ctx, fmt.Sprintf("COPY (SELECT * FROM %s) TO %s (%s)", relation, sqlq.String(dest), stages.CopyOptions(kind)))
 }
 
 // load streams a table from the generator into relation.

@@ -125,7 +125,7 @@ func filesScript(ctx context.Context, j Job, plan *spec.Plan) (r Result, err err
 		r.Rows += n
 		for _, k := range plan.Spec.Sinks {
 			dest := filepath.Join(j.Dir, k.Name+"-"+t.Name+"."+k.Kind)
-			if err := wh.Exec(ctx, fmt.Sprintf("COPY (SELECT * FROM %s) TO %s (%s)", rel, sqlq.String(dest), stages.CopyOptions(k.Kind))); err != nil {
+			if err := copyTo(ctx, wh, rel, dest, k.Kind); err != nil {
 				return r, fmt.Errorf("%s: %w", t.Name, err)
 			}
 		}

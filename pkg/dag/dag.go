@@ -45,14 +45,20 @@ func (g *Graph) Connect(node, dependency string) error {
 	return nil
 }
 
-// chains is each node's weight plus the heaviest chain of the nodes that wait for it.
-func (g *Graph) chains() map[string]int64 {
+// dependents lists, per node, the nodes that wait for it, in insertion order.
+func (g *Graph) dependents() map[string][]string {
 	dependents := map[string][]string{}
 	for _, id := range g.order {
 		for _, d := range g.deps[id] {
 			dependents[d] = append(dependents[d], id)
 		}
 	}
+	return dependents
+}
+
+// chains is each node's weight plus the heaviest chain of the nodes that wait for
+// it (dependents, as g.dependents gives them).
+func (g *Graph) chains(dependents map[string][]string) map[string]int64 {
 	chain := map[string]int64{}
 	var walk func(id string) int64
 	walk = func(id string) int64 {

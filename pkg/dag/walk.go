@@ -38,13 +38,10 @@ type Outcome struct {
 func Walk(ctx context.Context, g *Graph, parallelism int, run func(ctx context.Context, id string) error) map[string]Outcome {
 	parallelism = max(parallelism, 1)
 	waiting := map[string]int{}
-	dependents := map[string][]string{}
 	for _, id := range g.order {
 		waiting[id] = len(g.deps[id])
-		for _, d := range g.deps[id] {
-			dependents[d] = append(dependents[d], id)
-		}
 	}
+	dependents := g.dependents()
 
 	type done struct {
 		id  string
@@ -80,7 +77,7 @@ func Walk(ctx context.Context, g *Graph, parallelism int, run func(ctx context.C
 		}
 	}
 
-	chain := g.chains()
+	chain := g.chains(dependents)
 	running := 0
 	for len(outcomes) < len(g.order) {
 		for len(ready) > 0 && running < parallelism && ctx.Err() == nil {

@@ -208,13 +208,17 @@ type node struct {
 func graph(run *stages.Run, plan *spec.Plan) (*dag.Graph, map[string]*node, error) {
 	g := dag.New()
 	nodes := map[string]*node{}
+	sizes := map[string]int64{} // asked once per table: a files source stats the file
+	for _, t := range plan.Tables {
+		sizes[t.Name] = run.Size(&t)
+	}
 	for _, s := range plan.Stages {
 		st, err := run.Stage(s)
 		if err != nil {
 			return nil, nil, err
 		}
 		g.Add(s.ID)
-		g.Weigh(s.ID, run.Size(plan.Table(s.Table)))
+		g.Weigh(s.ID, sizes[s.Table])
 		nodes[s.ID] = &node{spec: s, stage: st}
 	}
 	for _, s := range plan.Stages {

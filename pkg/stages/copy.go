@@ -55,22 +55,17 @@ func TextRows(ctx context.Context, run *Run, t *spec.TablePlan, quarantine bool)
 	if quarantine {
 		schema = QuarantineSchema
 	}
-	rows, err := run.Warehouse.DB.QueryContext(ctx, `SELECT column_name FROM duckdb_columns()
-		WHERE database_name = current_database() AND schema_name = ? AND table_name = ? AND data_type = 'TIMESTAMP WITH TIME ZONE'
-		ORDER BY column_index`, schema, t.Name)
+	cols, err := run.Warehouse.Columns(ctx, schema, t.Name)
 	if err != nil {
 		return "", err
 	}
-	defer rows.Close()
 	var replace []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return "", err
+	for _, c := range cols {
+		if c.Type == "TIMESTAMP WITH TIME ZONE" {
+			replace = append(replace, timestampText(sqlq.Ident(c.Name))+" AS "+sqlq.Ident(c.Name))
 		}
-		replace = append(replace, timestampText(sqlq.Ident(c))+" AS "+sqlq.Ident(c))
 	}
-	return sinkRows(t, quarantine, replace), rows.Err()
+	return sinkRows(t, quarantine, replace), nil
 }
 
 // timestampText is the text DuckDB gives TIMESTAMPTZ column q in the warehouse's

@@ -203,24 +203,15 @@ func (r *Run) Replay(ctx context.Context, t *spec.TablePlan) (Replayed, error) {
 // whether it holds text as the source gave it (a raw source stages every column as
 // text) rather than values of the model's types.
 func (r *Run) quarantineColumns(ctx context.Context, t *spec.TablePlan) ([]string, bool, error) {
-	rows, err := r.Warehouse.DB.QueryContext(ctx, `SELECT column_name, data_type FROM duckdb_columns()
-		WHERE database_name = current_database() AND schema_name = ? AND table_name = ? ORDER BY column_index`, QuarantineSchema, t.Name)
+	have, err := r.Warehouse.Columns(ctx, QuarantineSchema, t.Name)
 	if err != nil {
 		return nil, false, err
 	}
-	defer rows.Close()
 	var cols []string
 	types := map[string]string{}
-	for rows.Next() {
-		var name, typ string
-		if err := rows.Scan(&name, &typ); err != nil {
-			return nil, false, err
-		}
-		cols = append(cols, name)
-		types[name] = typ
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, err
+	for _, c := range have {
+		cols = append(cols, c.Name)
+		types[c.Name] = c.Type
 	}
 	raw := false
 	for _, c := range append(t.Model.Columns, catalog.Column{Name: "_violations"}, catalog.Column{Name: "_run_id"}) {

@@ -37,9 +37,9 @@ type Sizer interface {
 	Size(t *spec.TablePlan) int64
 }
 
-// Size is the table's size by the source's Sizer, 0 when it has none (or for no table).
+// Size is the table's size by the source's Sizer, 0 when it has none.
 func (run *Run) Size(t *spec.TablePlan) int64 {
-	if s, ok := run.source.(Sizer); ok && t != nil {
+	if s, ok := run.source.(Sizer); ok {
 		return s.Size(t)
 	}
 	return 0

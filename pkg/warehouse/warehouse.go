@@ -148,6 +148,29 @@ func (w *Warehouse) Exists(ctx context.Context, catalog, schema, table string) (
 	return n > 0, err
 }
 
+// Column is a warehouse table's column: its name and DuckDB type.
+type Column struct{ Name, Type string }
+
+// Columns lists the columns of the warehouse's schema.table in order (none when
+// it does not exist).
+func (w *Warehouse) Columns(ctx context.Context, schema, table string) ([]Column, error) {
+	rows, err := w.DB.QueryContext(ctx, `SELECT column_name, data_type FROM duckdb_columns()
+		WHERE database_name = current_database() AND schema_name = ? AND table_name = ? ORDER BY column_index`, schema, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cols []Column
+	for rows.Next() {
+		var c Column
+		if err := rows.Scan(&c.Name, &c.Type); err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	return cols, rows.Err()
+}
+
 // Attached reports whether a database is attached under alias.
 func (w *Warehouse) Attached(ctx context.Context, alias string) (bool, error) {
 	var n int

@@ -21,90 +21,80 @@ import (
 // rerun publishes a new run under new keys, and keeps the first run's objects for
 // readers of the previous manifest (TestKeepsOneRunBack follows a third run).
 func TestApplyPublishesEveryTable(t *testing.T) {
-	for _, server := range servers {
-		t.Run(server.name, func(t *testing.T) {
-			s3test.Env(t)
-			srv := server.start(t)
-			srv.CreateBucket(t, bucket)
-			dir := t.TempDir()
-			plan := compile(t, dir, pipeline(dir, srv, 0.005, "", catalog.Tables...))
+	onEveryServer(t, func(t *testing.T, srv *s3test.Server) {
+		dir := t.TempDir()
+		plan := compile(t, dir, pipeline(dir, srv, 0.005, "", catalog.Tables...))
 
-			first := applyOK(t, plan)
-			db := warehouse(t, dir)
-			firstKeys := map[string]bool{}
-			for _, table := range catalog.Tables {
-				m, local := checkTable(t, srv, db, first, table)
-				if len(m.Objects) != 1 || m.Format != "parquet" || m.Compression != "zstd" {
-					t.Fatalf("%s: %d objects, %s/%s; want one zstd Parquet object", table, len(m.Objects), m.Format, m.Compression)
-				}
-				// The object is the file DuckDB writes for the table, byte for byte.
-				got, err := os.ReadFile(filepath.Join(local, filepath.Base(m.Objects[0].Key)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := filepath.Join(t.TempDir(), "want.parquet")
-				if _, err := db.Exec(fmt.Sprintf("COPY (SELECT * FROM main.%q) TO '%s' (FORMAT parquet, COMPRESSION zstd)", table, want)); err != nil {
-					t.Fatal(err)
-				}
-				if w, err := os.ReadFile(want); err != nil || sum(w) != sum(got) {
-					t.Errorf("%s: the object is not the file DuckDB writes for the table (%v)", table, err)
-				}
-				for _, k := range m.Keys() {
-					firstKeys[k] = true
-				}
+		first := applyOK(t, plan)
+		db := warehouse(t, dir)
+		firstKeys := map[string]bool{}
+		for _, table := range catalog.Tables {
+			m, local := checkTable(t, srv, db, first, table)
+			if len(m.Objects) != 1 || m.Format != "parquet" || m.Compression != "zstd" {
+				t.Fatalf("%s: %d objects, %s/%s; want one zstd Parquet object", table, len(m.Objects), m.Format, m.Compression)
 			}
-			db.Close()
+			// The object is the file DuckDB writes for the table, byte for byte.
+			got, err := os.ReadFile(filepath.Join(local, filepath.Base(m.Objects[0].Key)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := filepath.Join(t.TempDir(), "want.parquet")
+			if _, err := db.Exec(fmt.Sprintf("COPY (SELECT * FROM main.%q) TO '%s' (FORMAT parquet, COMPRESSION zstd)", table, want)); err != nil {
+				t.Fatal(err)
+			}
+			if w, err := os.ReadFile(want); err != nil || sum(w) != sum(got) {
+				t.Errorf("%s: the object is not the file DuckDB writes for the table (%v)", table, err)
+			}
+			for _, k := range m.Keys() {
+				firstKeys[k] = true
+			}
+		}
+		db.Close()
 
-			second := applyOK(t, plan)
-			db = warehouse(t, dir)
-			for _, table := range catalog.Tables {
-				m, _ := checkTable(t, srv, db, second, table)
-				for _, k := range m.Keys() {
-					if firstKeys[k] {
-						t.Errorf("the rerun reused key %s of the first run", k)
-					}
+		second := applyOK(t, plan)
+		db = warehouse(t, dir)
+		for _, table := range catalog.Tables {
+			m, _ := checkTable(t, srv, db, second, table)
+			for _, k := range m.Keys() {
+				if firstKeys[k] {
+					t.Errorf("the rerun reused key %s of the first run", k)
 				}
 			}
-			for k := range firstKeys {
-				if _, ok := srv.Lookup(t, bucket, k); !ok {
-					t.Errorf("%s of the first run, which the previous manifest lists, is gone after the rerun", k)
-				}
+		}
+		for k := range firstKeys {
+			if _, ok := srv.Lookup(t, bucket, k); !ok {
+				t.Errorf("%s of the first run, which the previous manifest lists, is gone after the rerun", k)
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestPartitionBy: partition_by writes one folder per value, col=value/, each
 // holding that value's rows; the counts add up to the table's.
 func TestPartitionBy(t *testing.T) {
-	for _, server := range servers {
-		t.Run(server.name, func(t *testing.T) {
-			s3test.Env(t)
-			srv := server.start(t)
-			srv.CreateBucket(t, bucket)
-			dir := t.TempDir()
-			plan := compile(t, dir, pipeline(dir, srv, 0.005, "partition_by: [status]", "orders", "order_items"))
-			rep := applyOK(t, plan)
-			db := warehouse(t, dir)
-			for _, table := range []string{"orders", "order_items"} {
-				m, _ := checkTable(t, srv, db, rep, table)
-				values := scalar[int64](t, db, fmt.Sprintf("SELECT count(DISTINCT status) FROM main.%q", table))
-				if int64(len(m.Objects)) != values || values < 2 {
-					t.Errorf("%s: %d objects for %d statuses", table, len(m.Objects), values)
+	onEveryServer(t, func(t *testing.T, srv *s3test.Server) {
+		dir := t.TempDir()
+		plan := compile(t, dir, pipeline(dir, srv, 0.005, "partition_by: [status]", "orders", "order_items"))
+		rep := applyOK(t, plan)
+		db := warehouse(t, dir)
+		for _, table := range []string{"orders", "order_items"} {
+			m, _ := checkTable(t, srv, db, rep, table)
+			values := scalar[int64](t, db, fmt.Sprintf("SELECT count(DISTINCT status) FROM main.%q", table))
+			if int64(len(m.Objects)) != values || values < 2 {
+				t.Errorf("%s: %d objects for %d statuses", table, len(m.Objects), values)
+			}
+			for _, o := range m.Objects {
+				rel := strings.TrimPrefix(o.Key, "raw/ecom/"+table+"/")
+				status := partitionValue(t, rel, "status")
+				if !strings.HasPrefix(rel, "status=") || strings.Count(rel, "/") != 1 {
+					t.Errorf("%s: key %s is not status=<value>/<file>", table, o.Key)
 				}
-				for _, o := range m.Objects {
-					rel := strings.TrimPrefix(o.Key, "raw/ecom/"+table+"/")
-					status := partitionValue(t, rel, "status")
-					if !strings.HasPrefix(rel, "status=") || strings.Count(rel, "/") != 1 {
-						t.Errorf("%s: key %s is not status=<value>/<file>", table, o.Key)
-					}
-					if want := scalar[int64](t, db, fmt.Sprintf("SELECT count(*) FROM main.%q WHERE status = ?", table), status); o.Rows != want {
-						t.Errorf("%s: %d rows, the warehouse has %d with status %s", o.Key, o.Rows, want, status)
-					}
+				if want := scalar[int64](t, db, fmt.Sprintf("SELECT count(*) FROM main.%q WHERE status = ?", table), status); o.Rows != want {
+					t.Errorf("%s: %d rows, the warehouse has %d with status %s", o.Key, o.Rows, want, status)
 				}
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestCSVGzip: format csv with gzip compression writes .csv.gz objects that read

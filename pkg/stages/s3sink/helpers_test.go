@@ -37,6 +37,19 @@ var servers = []struct {
 	{"moto", s3test.Moto},
 }
 
+// onEveryServer runs test against each of servers, in a subtest of its own, with
+// the test's AWS environment and the bucket created.
+func onEveryServer(t *testing.T, test func(t *testing.T, srv *s3test.Server)) {
+	for _, server := range servers {
+		t.Run(server.name, func(t *testing.T) {
+			s3test.Env(t)
+			srv := server.start(t)
+			srv.CreateBucket(t, bucket)
+			test(t, srv)
+		})
+	}
+}
+
 // pipeline is a small generated pipeline writing tables to one s3 sink at srv;
 // sink holds the sink's extra keys ("format: csv, ..."), or is empty.
 func pipeline(dir string, srv *s3test.Server, scale float64, sink string, tables ...string) string {

@@ -20,39 +20,34 @@ import (
 // second run's (which the previous manifest listed) are still there byte for byte,
 // for a reader that started from that manifest, and the first run's are gone.
 func TestKeepsOneRunBack(t *testing.T) {
-	for _, server := range servers {
-		t.Run(server.name, func(t *testing.T) {
-			s3test.Env(t)
-			srv := server.start(t)
-			srv.CreateBucket(t, bucket)
-			dir := t.TempDir()
-			plan := compile(t, dir, pipeline(dir, srv, 0.005, "partition_by: [status]", "orders"))
-			first := applyOK(t, plan)
-			firstKeys := runKeys(t, srv, "orders", first.RunID)
-			second := applyOK(t, plan)
-			previous, _ := manifest(t, srv, "orders")
-			if previous.RunID != second.RunID {
-				t.Fatalf("the manifest is run %s's, want the second run %s", previous.RunID, second.RunID)
-			}
-			if got := runKeys(t, srv, "orders", first.RunID); !slices.Equal(got, firstKeys) || len(got) == 0 {
-				t.Errorf("after the second run, the first run's objects are\n  %s\nwant them all kept one run\n  %s", strings.Join(got, "\n  "), strings.Join(firstKeys, "\n  "))
-			}
+	onEveryServer(t, func(t *testing.T, srv *s3test.Server) {
+		dir := t.TempDir()
+		plan := compile(t, dir, pipeline(dir, srv, 0.005, "partition_by: [status]", "orders"))
+		first := applyOK(t, plan)
+		firstKeys := runKeys(t, srv, "orders", first.RunID)
+		second := applyOK(t, plan)
+		previous, _ := manifest(t, srv, "orders")
+		if previous.RunID != second.RunID {
+			t.Fatalf("the manifest is run %s's, want the second run %s", previous.RunID, second.RunID)
+		}
+		if got := runKeys(t, srv, "orders", first.RunID); !slices.Equal(got, firstKeys) || len(got) == 0 {
+			t.Errorf("after the second run, the first run's objects are\n  %s\nwant them all kept one run\n  %s", strings.Join(got, "\n  "), strings.Join(firstKeys, "\n  "))
+		}
 
-			third := applyOK(t, plan)
-			m, _ := checkTable(t, srv, warehouse(t, dir), third, "orders")
-			if m.RunID != third.RunID {
-				t.Errorf("the manifest is run %s's, want the third run %s", m.RunID, third.RunID)
+		third := applyOK(t, plan)
+		m, _ := checkTable(t, srv, warehouse(t, dir), third, "orders")
+		if m.RunID != third.RunID {
+			t.Errorf("the manifest is run %s's, want the third run %s", m.RunID, third.RunID)
+		}
+		for _, o := range previous.Objects {
+			if b, ok := srv.Lookup(t, bucket, o.Key); !ok || sum(b) != o.SHA256 {
+				t.Errorf("%s, listed by the previous manifest, is gone or changed after the third run", o.Key)
 			}
-			for _, o := range previous.Objects {
-				if b, ok := srv.Lookup(t, bucket, o.Key); !ok || sum(b) != o.SHA256 {
-					t.Errorf("%s, listed by the previous manifest, is gone or changed after the third run", o.Key)
-				}
-			}
-			if got := runKeys(t, srv, "orders", first.RunID); len(got) > 0 {
-				t.Errorf("the first run's objects are still there after the third run:\n  %s", strings.Join(got, "\n  "))
-			}
-		})
-	}
+		}
+		if got := runKeys(t, srv, "orders", first.RunID); len(got) > 0 {
+			t.Errorf("the first run's objects are still there after the third run:\n  %s", strings.Join(got, "\n  "))
+		}
+	})
 }
 
 // TestKilledRunStagingIsSwept: a staging folder a killed run left beside the
@@ -94,38 +89,33 @@ func TestKilledRunStagingIsSwept(t *testing.T) {
 // by the next run that writes the table; an unfinished upload outside the sink's
 // layout in the same folder is left alone.
 func TestKilledRunUploadIsAborted(t *testing.T) {
-	for _, server := range servers {
-		t.Run(server.name, func(t *testing.T) {
-			s3test.Env(t)
-			srv := server.start(t)
-			srv.CreateBucket(t, bucket)
-			ctx := context.Background()
-			begin := func(key string) {
-				up, err := srv.Client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-				if err != nil {
-					t.Fatal(err)
-				}
-				_, err = srv.Client.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String(key), UploadId: up.UploadId,
-					PartNumber: aws.Int32(1), Body: strings.NewReader(strings.Repeat("x", 1024))})
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-			begin("raw/ecom/orders/part-20261206T010203Z-dead00-0.parquet")
-			begin("raw/ecom/orders/notes.txt")
-			dir := t.TempDir()
-			applyOK(t, compile(t, dir, pipeline(dir, srv, 0.005, "", "orders")))
-			out, err := srv.Client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket), Prefix: aws.String("raw/ecom/")})
+	onEveryServer(t, func(t *testing.T, srv *s3test.Server) {
+		ctx := context.Background()
+		begin := func(key string) {
+			up, err := srv.Client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			var left []string
-			for _, u := range out.Uploads {
-				left = append(left, aws.ToString(u.Key))
+			_, err = srv.Client.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String(key), UploadId: up.UploadId,
+				PartNumber: aws.Int32(1), Body: strings.NewReader(strings.Repeat("x", 1024))})
+			if err != nil {
+				t.Fatal(err)
 			}
-			if want := []string{"raw/ecom/orders/notes.txt"}; !slices.Equal(left, want) {
-				t.Errorf("unfinished uploads after the run: %v, want only %v", left, want)
-			}
-		})
-	}
+		}
+		begin("raw/ecom/orders/part-20261206T010203Z-dead00-0.parquet")
+		begin("raw/ecom/orders/notes.txt")
+		dir := t.TempDir()
+		applyOK(t, compile(t, dir, pipeline(dir, srv, 0.005, "", "orders")))
+		out, err := srv.Client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket), Prefix: aws.String("raw/ecom/")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var left []string
+		for _, u := range out.Uploads {
+			left = append(left, aws.ToString(u.Key))
+		}
+		if want := []string{"raw/ecom/orders/notes.txt"}; !slices.Equal(left, want) {
+			t.Errorf("unfinished uploads after the run: %v, want only %v", left, want)
+		}
+	})
 }
