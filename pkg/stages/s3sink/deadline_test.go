@@ -105,3 +105,43 @@ func TestStoreGoesSilentMidUpload(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreGoesSilentListingUnfinishedUploads: after publishing, the run lists the
+// unfinished uploads of earlier runs to abort them; a store that never answers that
+// listing fails the run within seconds, naming the listing, the endpoint and the
+// timeout, and what it published stays published.
+func TestStoreGoesSilentListingUnfinishedUploads(t *testing.T) {
+	s3test.Env(t)
+	proxy := s3test.NewProxy(t, s3test.Gofakes3(t))
+	proxy.CreateBucket(t, bucket)
+	dir := t.TempDir()
+	plan := compile(t, dir, pipeline(dir, proxy.Server, 0.005, "", "orders"))
+	proxy.SetFaults(func(r *http.Request) s3test.Fault {
+		if r.Method == http.MethodGet && r.URL.Query().Has("uploads") {
+			return s3test.Stall
+		}
+		return s3test.Forward
+	})
+	start := time.Now()
+	rep, err := apply(plan)
+	took := time.Since(start)
+	if err == nil {
+		t.Fatal("the run succeeded with the store silent")
+	}
+	if took > failsWithin {
+		t.Errorf("the run took %v to fail, want less than %v", took.Round(time.Second), failsWithin)
+	}
+	for _, want := range []string{"table orders: published run " + rep.RunID + ", but could not abort the unfinished uploads of earlier runs",
+		"ListMultipartUploads at " + proxy.URL + ": no answer within 10s"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q:\n%v", want, err)
+		}
+	}
+	if proxy.Count(s3test.Stall) == 0 {
+		t.Fatal("the proxy stalled no request")
+	}
+	proxy.SetFaults(nil)
+	if m, _ := manifest(t, proxy.Server, "orders"); m.RunID != rep.RunID {
+		t.Errorf("the manifest is run %s's, want the run that published it, %s", m.RunID, rep.RunID)
+	}
+}
